@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+import { resolve } from 'node:path';
+
+const root = resolve(__dirname, '..');
+
+export default defineConfig({
+  root,
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Integration and end-to-end tests share one kernel store and one VM at a time:
+    // run files one after another so two cores are not oversubscribed.
+    fileParallelism: false,
+    testTimeout: 60_000,
+    hookTimeout: 900_000,
+    reporters: ['default'],
+  },
+});
