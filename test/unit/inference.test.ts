@@ -1,0 +1,39 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createNodes, createNodesV2 } from '../../plugins/plugsched/src/index';
+
+const ws = mkdtempSync(join(tmpdir(), 'infer-'));
+afterAll(() => rmSync(ws, { recursive: true, force: true }));
+
+describe('createNodes', () => {
+  it('is exported under both names with a narrow glob', () => {
+    expect(createNodesV2).toBe(createNodes);
+    expect(createNodes[0]).toBe('kernels/*/kernel.yaml');
+  });
+
+  it('makes one kernel project per folder with cached fetch/source/devel targets', async () => {
+    for (const id of ['debian-6.1-cloud-amd64', 'debian-6.12-cloud-arm64']) {
+      mkdirSync(join(ws, 'kernels', id), { recursive: true });
+      writeFileSync(join(ws, 'kernels', id, 'kernel.yaml'), 'distro: debian\n');
+    }
+    const files = ['kernels/debian-6.1-cloud-amd64/kernel.yaml', 'kernels/debian-6.12-cloud-arm64/kernel.yaml'];
+    const results = await createNodes[1](files, {}, { workspaceRoot: ws, nxJsonConfiguration: {} });
+    expect(results.map(([f]) => f)).toEqual(files);
+    const project = results[0][1].projects?.['kernels/debian-6.1-cloud-amd64'];
+    expect(project?.name).toBe('debian-6.1-cloud-amd64');
+    expect(Object.keys(project?.targets ?? {}).sort()).toEqual(['devel', 'fetch', 'source']);
+    for (const [name, t] of Object.entries(project?.targets ?? {})) {
+      expect(t.cache).toBe(true);
+      expect(t.executor).toBe(`@plugsched/nx:${name}`);
+      expect(t.outputs).toEqual([`{workspaceRoot}/dist/kernels/{projectName}/${name}.json`]);
+      expect(t.inputs).toContain('kernelConfig');
+      expect(t.inputs).toContainEqual({ externalDependencies: ['nx'] });
+    }
+    expect(project?.targets?.devel.dependsOn).toEqual(['fetch']);
+    expect(project?.namedInputs?.kernelConfig).toEqual(['{projectRoot}/kernel.yaml']);
+    // deterministic: no absolute paths leak into the graph
+    expect(JSON.stringify(results)).not.toContain(ws);
+  });
+});
