@@ -65,7 +65,7 @@ export interface KernelConfig {
   packages: PackageSpec[];
 }
 
-export const KERNEL_FORMAT_DOC = 'docs/kernel-yaml.md';
+export const KERNEL_FORMAT_DOC = 'plugins/plugsched/docs/kernel-yaml.md';
 
 function fail(file: string, field: string, what: string, fix: string): never {
   throw new PlugschedError(`${file}: field "${field}" ${what}. ${fix}`);

@@ -64,7 +64,7 @@ export function explainSchemaError(e: ErrorObject, data: unknown, schema: Record
     }
     case 'type':
       return `field "${fieldName(e.instancePath)}" is ${describe(value)}; expected ${e.params.type}${hint}${
-        e.params.type === 'string' && typeof value === 'number' ? '. Quote it in YAML, e.g. "6.1"' : ''
+        e.params.type === 'string' && typeof value === 'number' ? `. YAML read it as a number: quote it, e.g. "${String(value)}"` : ''
       }.`;
     case 'pattern':
       return `field "${fieldName(e.instancePath)}" is ${describe(value)}, which is not valid${hint}.`;
