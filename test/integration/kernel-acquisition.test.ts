@@ -111,7 +111,9 @@ describe('kernel acquisition (real Debian 6.1 packages)', () => {
     cpSync(join(ws.dir, 'kernels', KERNEL), join(ws.dir, 'kernels', bad), { recursive: true });
     const file = join(ws.dir, 'kernels', bad, 'kernel.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('version: 6.1.192-2', 'version: 6.1.999-9'));
-    const r = ws.nx(['run', `${bad}:fetch`], { PLUGSCHED_PACKAGE_DIR: mkdtempSync(join(tmpdir(), 'pkgs-')) });
+    const emptyPackageDir = mkdtempSync(join(tmpdir(), 'pkgs-'));
+    const r = ws.nx(['run', `${bad}:fetch`], { PLUGSCHED_PACKAGE_DIR: emptyPackageDir });
+    rmSync(emptyPackageDir, { recursive: true, force: true });
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/kernel\.yaml: apt cannot find linux-source-6\.1 version 6\.1\.999-9 .*apt-cache policy linux-source-6\.1/);
   });
