@@ -1,0 +1,46 @@
+import { relative, resolve } from 'node:path';
+import schema from './schemas/boundary.schema.json';
+import { validateWithSchema } from './validate';
+import { readYamlFile } from './yaml';
+
+interface BoundaryYaml {
+  files: { path: string; reason: string }[];
+  outside?: { path: string; reason: string }[];
+  interfaces: string[];
+  interfacePrefixes?: string[];
+  sharedVariables?: string[];
+  privateVariables?: string[];
+  sidecars?: { function: string; file: string }[];
+}
+
+/** The boundary config in the shape the analysis consumes (sorted, defaults filled in). */
+export interface BoundaryConfig {
+  /** boundary.yaml path relative to the workspace, for messages. */
+  file: string;
+  modFiles: string[];
+  outsideFiles: string[];
+  interfaces: string[];
+  interfacePrefixes: string[];
+  sharedVars: string[];
+  privateVars: string[];
+  sidecars: { name: string; file: string }[];
+}
+
+export const BOUNDARY_FORMAT_DOC = 'plugins/plugsched/docs/boundary-yaml.md';
+
+const sorted = (xs: string[] | undefined) => [...new Set(xs ?? [])].sort();
+
+export function loadBoundaryConfig(path: string, workspaceRoot: string): BoundaryConfig {
+  const file = relative(workspaceRoot, resolve(workspaceRoot, path));
+  const y = validateWithSchema<BoundaryYaml>(schema, readYamlFile(resolve(workspaceRoot, path), file), file, BOUNDARY_FORMAT_DOC);
+  return {
+    file,
+    modFiles: sorted(y.files.map((f) => f.path)),
+    outsideFiles: sorted(y.outside?.map((f) => f.path)),
+    interfaces: sorted(y.interfaces),
+    interfacePrefixes: sorted(y.interfacePrefixes),
+    sharedVars: sorted(y.sharedVariables),
+    privateVars: sorted(y.privateVariables),
+    sidecars: (y.sidecars ?? []).map((s) => ({ name: s.function, file: s.file })).sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
