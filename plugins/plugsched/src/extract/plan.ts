@@ -1,0 +1,147 @@
+/**
+ * What extraction does to one source file, as byte-range edits computed from
+ * the collector's positions and the boundary classes. Pure: text and facts
+ * in, edits and problems out.
+ */
+import { itemAt, topLevelItems, type CItem } from './c-items';
+import type { Edit } from './edits';
+import { externDeclaration } from './variables';
+
+export type FunctionAction =
+  /** insider or not otherwise touched: stays as written, editable */
+  | 'keep'
+  /** outsider with a copy in vmlinux: the body goes, the module calls the kernel's copy */
+  | 'declare'
+  /** outsider without a copy in vmlinux (inlined everywhere): the body stays, marked frozen */
+  | 'freeze'
+  /** redirected entry point: signature marked frozen */
+  | 'interface'
+  /** address-taken entry point: signature marked frozen */
+  | 'callback'
+  /** __init/__exit code: removed */
+  | 'delete';
+
+export type VariableAction = 'keep' | 'extern' | 'delete' | 'shadow';
+
+export interface FunctionSite {
+  name: string;
+  /** Offset of the name (or of the macro invocation for macro-made definitions). */
+  nameOffset: number;
+  /** Offset of the body's "{" as the compiler saw it. */
+  bodyStart: number;
+  linkage: 'static' | 'global';
+  fromMacro: boolean;
+}
+
+export interface VariableSite {
+  name: string;
+  nameOffset: number;
+  fromMacro: boolean;
+}
+
+export interface FilePlan {
+  edits: Edit[];
+  /** Things extraction could not do, each a sentence naming the file and the symbol. */
+  problems: string[];
+}
+
+export const FROZEN_FUNCTION = (name: string) => `/* DON'T MODIFY FUNCTION ${name}, IT'S NOT PART OF THE SCHEDULER MODULE */\n`;
+export const FROZEN_SIGNATURE = (kind: 'INTERFACE' | 'CALLBACK', name: string) => `/* DON'T MODIFY SIGNATURE OF ${kind} FUNCTION ${name} */\n`;
+
+/** File-scope macro invocations that only make sense in the kernel image (init-time registration). */
+const INIT_ONLY_ITEM = /^(?:early_initcall|core_initcall|postcore_initcall|arch_initcall|subsys_initcall|fs_initcall|device_initcall|late_initcall|pure_initcall|__initcall|early_param|__setup|core_param)\s*\(/;
+
+/** The end of a removed item, swallowing its line break so no blank line is left. */
+function removalEnd(text: string, item: CItem): number {
+  return text[item.end] === '\n' ? item.end + 1 : item.end;
+}
+
+function planFunction(text: string, items: CItem[], site: FunctionSite, action: FunctionAction, file: string, edits: Edit[], problems: string[]): void {
+  if (action === 'keep') return;
+  const item = itemAt(items, site.nameOffset);
+  if (item === null || item.bodyStart === undefined) {
+    problems.push(`${file}: cannot find the definition of ${site.name} at offset ${site.nameOffset} (to ${action} it).`);
+    return;
+  }
+  if (!site.fromMacro && item.bodyStart !== site.bodyStart) {
+    problems.push(`${file}: the body of ${site.name} starts at offset ${item.bodyStart} by the lexer but ${site.bodyStart} by the compiler.`);
+    return;
+  }
+  const why = `${action} ${site.name}`;
+  switch (action) {
+    case 'declare':
+      if (site.fromMacro) {
+        // A macro-made definition cannot be cut into a prototype: keep it whole and frozen.
+        edits.push({ start: item.start, end: item.start, text: FROZEN_FUNCTION(site.name), why });
+      } else {
+        let from = item.bodyStart;
+        while (from > item.start && /\s/.test(text[from - 1])) from--;
+        edits.push({ start: from, end: item.end, text: ';', why });
+      }
+      return;
+    case 'freeze':
+      edits.push({ start: item.start, end: item.start, text: FROZEN_FUNCTION(site.name), why });
+      return;
+    case 'interface':
+    case 'callback': {
+      const marker = FROZEN_SIGNATURE(action === 'interface' ? 'INTERFACE' : 'CALLBACK', site.name);
+      // Static entry points must be emitted as they are (no inlining away, no IPA clones).
+      const used = site.linkage === 'static' && !site.fromMacro ? '__used ' : '';
+      edits.push({ start: item.start, end: item.start, text: marker + used, why });
+      return;
+    }
+    case 'delete':
+      edits.push({ start: item.start, end: removalEnd(text, item), text: '', why });
+      return;
+  }
+}
+
+function planVariable(text: string, items: CItem[], site: VariableSite, action: VariableAction, file: string, edits: Edit[], problems: string[]): void {
+  if (action === 'keep') return;
+  const item = itemAt(items, site.nameOffset);
+  if (item === null || item.bodyStart !== undefined) {
+    problems.push(`${file}: cannot find the definition of variable ${site.name} at offset ${site.nameOffset}.`);
+    return;
+  }
+  const why = `${action} ${site.name}`;
+  const itemText = text.slice(item.start, item.end);
+  if (action === 'delete') {
+    edits.push({ start: item.start, end: removalEnd(text, item), text: '', why });
+  } else if (action === 'extern') {
+    const r = externDeclaration(itemText, site.name);
+    if (r.ok) edits.push({ start: item.start, end: item.end, text: r.text, why });
+    else problems.push(`${file}: cannot share variable ${site.name} with the kernel: ${r.why}. Add it to privateVariables in boundary.yaml, or rewrite the definition.`);
+  } else {
+    // DEFINE_SCHED_CLASS(fair) = {...}: the module's table becomes shadow_fair_sched_class, which
+    // the runtime copies over the kernel's fair_sched_class (whose address the kernel compares).
+    const m = /^DEFINE_SCHED_CLASS\s*\(\s*(\w+)\s*\)/.exec(itemText);
+    if (m === null) {
+      problems.push(`${file}: ${site.name} is not a DEFINE_SCHED_CLASS() definition, so it cannot be shadowed.`);
+      return;
+    }
+    edits.push({ start: item.start, end: item.start + m[0].length, text: `const struct sched_class shadow_${m[1]}_sched_class __used __aligned(__alignof__(struct sched_class))`, why });
+  }
+}
+
+/** Plan every edit of one file. */
+export function planFileEdits(
+  text: string,
+  file: string,
+  functions: { site: FunctionSite; action: FunctionAction }[],
+  variables: { site: VariableSite; action: VariableAction }[],
+): FilePlan {
+  const items = topLevelItems(text);
+  const edits: Edit[] = [];
+  const problems: string[] = [];
+  // A header's definitions reach the plan once per translation unit that includes it: once is enough.
+  const once = <T extends { site: { name: string; nameOffset: number } }>(xs: T[]) => [...new Map(xs.map((x) => [`${x.site.name}@${x.site.nameOffset}`, x])).values()];
+  for (const f of once(functions)) planFunction(text, items, f.site, f.action, file, edits, problems);
+  for (const v of once(variables)) planVariable(text, items, v.site, v.action, file, edits, problems);
+  for (const item of items) {
+    const head = text.slice(item.start, Math.min(item.end, item.start + 64));
+    if (item.kind === 'code' && INIT_ONLY_ITEM.test(head)) edits.push({ start: item.start, end: removalEnd(text, item), text: '', why: 'init-time registration' });
+    // The module reuses the kernel's tracepoints instead of defining its own.
+    if (item.kind === 'preproc' && /^#\s*define\s+CREATE_TRACE_POINTS\b/.test(head)) edits.push({ start: item.start, end: removalEnd(text, item), text: '', why: 'tracepoints stay in the kernel' });
+  }
+  return { edits, problems };
+}

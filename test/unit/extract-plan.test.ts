@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { applyEdits } from '../../plugins/plugsched/src/extract/edits';
+import { planFileEdits, type FunctionAction, type VariableAction } from '../../plugins/plugsched/src/extract/plan';
+import { externDeclaration } from '../../plugins/plugsched/src/extract/variables';
+
+const SRC = `#define CREATE_TRACE_POINTS
+#include "sched.h"
+DEFINE_PER_CPU_SHARED_ALIGNED(struct rq, runqueues);
+static unsigned int __read_mostly period = 10;
+int shared_knob = 3;
+
+static int helper(int x)
+{
+\treturn x + 1;
+}
+
+static inline int tiny(int x)
+{
+\treturn x * 2;
+}
+
+static int
+try_to_wake_up(struct task_struct *p, unsigned int state, int wake_flags)
+{
+\treturn helper(state);
+}
+
+static void __init sched_boot(void)
+{
+\tperiod = 1;
+}
+early_initcall(sched_boot);
+
+DEFINE_SCHED_CLASS(fair) = {
+\t.enqueue_task = enqueue_task_fair,
+};
+`;
+
+const fn = (name: string, linkage: 'static' | 'global' = 'static', fromMacro = false) => {
+  const nameOffset = SRC.search(new RegExp(`\\b${name}\\(`));
+  return { name, nameOffset, bodyStart: SRC.indexOf('{', nameOffset), linkage, fromMacro };
+};
+const v = (name: string, needle = name) => ({ name, nameOffset: SRC.indexOf(needle), fromMacro: false });
+
+function extract(fns: [string, FunctionAction][], vars: [string, VariableAction, string?][]) {
+  const plan = planFileEdits(SRC, 'kernel/sched/core.c', fns.map(([n, a]) => ({ site: fn(n), action: a })), vars.map(([n, a, needle]) => ({ site: v(n, needle), action: a })));
+  return { out: applyEdits(SRC, plan.edits), problems: plan.problems };
+}
+
+describe('extraction edits', () => {
+  it('turns an outsider body into a declaration and keeps insiders', () => {
+    const { out, problems } = extract([['helper', 'declare'], ['tiny', 'keep']], []);
+    expect(problems).toEqual([]);
+    expect(out).toContain('static int helper(int x);\n');
+    expect(out).not.toContain('return x + 1;');
+    expect(out).toContain('static inline int tiny(int x)\n{\n\treturn x * 2;\n}');
+  });
+
+  it('freezes an outsider without a kernel copy and marks interfaces', () => {
+    const { out } = extract([['tiny', 'freeze'], ['try_to_wake_up', 'interface']], []);
+    expect(out).toContain("/* DON'T MODIFY FUNCTION tiny, IT'S NOT PART OF THE SCHEDULER MODULE */\nstatic inline int tiny(int x)\n{");
+    expect(out).toContain("/* DON'T MODIFY SIGNATURE OF INTERFACE FUNCTION try_to_wake_up */\n__used static int\ntry_to_wake_up(");
+  });
+
+  it('removes init code, its registration and the tracepoint definitions', () => {
+    const { out } = extract([['sched_boot', 'delete']], []);
+    expect(out).not.toContain('sched_boot');
+    expect(out).not.toContain('CREATE_TRACE_POINTS');
+    expect(out).toContain('#include "sched.h"');
+  });
+
+  it('shares variables with the kernel and shadows sched classes', () => {
+    const { out, problems } = extract([], [['runqueues', 'extern'], ['period', 'extern', 'period ='], ['shared_knob', 'extern'], ['fair_sched_class', 'shadow', 'DEFINE_SCHED_CLASS']]);
+    expect(problems).toEqual([]);
+    expect(out).toContain('DECLARE_PER_CPU_SHARED_ALIGNED(struct rq, runqueues);');
+    expect(out).toContain('extern unsigned int __read_mostly period;');
+    expect(out).toContain('extern int shared_knob;');
+    expect(out).toContain('const struct sched_class shadow_fair_sched_class __used __aligned(__alignof__(struct sched_class)) = {');
+  });
+
+  it('reports what it cannot do instead of guessing', () => {
+    const { problems } = extract([['no_such_fn', 'declare']], [['tiny', 'extern', 'tiny(']]);
+    expect(problems.join(' ')).toMatch(/kernel\/sched\/core\.c: cannot find the definition of no_such_fn/);
+    expect(problems.join(' ')).toMatch(/cannot find the definition of variable tiny/);
+  });
+
+  it('refuses overlapping edits', () => {
+    expect(() => applyEdits('abcdef', [{ start: 0, end: 3, text: '', why: 'a' }, { start: 2, end: 4, text: '', why: 'b' }])).toThrow(/overlapping edits: "a"/);
+  });
+});
+
+describe('extern declarations', () => {
+  it.each([
+    ['static DEFINE_MUTEX(sched_domains_mutex);', 'sched_domains_mutex', 'extern struct mutex sched_domains_mutex;'],
+    ['DEFINE_STATIC_KEY_FALSE(sched_smt_present);', 'sched_smt_present', 'DECLARE_STATIC_KEY_FALSE(sched_smt_present);'],
+    ['DEFINE_PER_CPU(int, x) = 3;', 'x', 'DECLARE_PER_CPU(int, x);'],
+    ['static int arr[4] = { 1, 2, 3, 4 };', 'arr', 'extern int arr[4];'],
+    ['__read_mostly int scheduler_running;', 'scheduler_running', 'extern __read_mostly int scheduler_running;'],
+  ])('%s', (item, name, expected) => {
+    expect(externDeclaration(item, name)).toEqual({ ok: true, text: expected });
+  });
+
+  it('refuses forms it does not know', () => {
+    expect(externDeclaration('static int a, b;', 'a')).toMatchObject({ ok: false, why: /several variables/ });
+    expect(externDeclaration('DEFINE_FOO(bar);', 'bar')).toMatchObject({ ok: false, why: /DEFINE_FOO\(\)/ });
+  });
+});
