@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadBoundaryConfig } from '../../plugins/plugsched/src/config/boundary-config';
+import { WORKSPACE } from '../support/kernel';
+
+const dir = mkdtempSync(join(tmpdir(), 'bcfg-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('boundary.yaml', () => {
+  it('loads the shipped 6.1 config, sorted and deduplicated', () => {
+    const cfg = loadBoundaryConfig('kernels/debian-6.1-cloud-amd64/boundary.yaml', WORKSPACE);
+    expect(cfg.file).toBe('kernels/debian-6.1-cloud-amd64/boundary.yaml');
+    expect(cfg.modFiles).toContain('kernel/sched/rt.c');
+    expect(cfg.modFiles).not.toContain('kernel/sched/cputime.c');
+    expect(cfg.outsideFiles).toContain('kernel/sched/cputime.c');
+    expect(cfg.interfaces).toEqual(expect.arrayContaining(['__schedule', 'try_to_wake_up', 'wake_up_new_task', 'sched_fork']));
+    expect(cfg.interfaces).toEqual([...cfg.interfaces].sort());
+    expect(cfg.interfacePrefixes).toContain('__x64_sys_');
+    expect(cfg.modFiles.filter((f) => cfg.outsideFiles.includes(f))).toEqual([]);
+  });
+
+  it('explains a bad config in plain words', () => {
+    const f = join(dir, 'boundary.yaml');
+    writeFileSync(f, 'files:\n  - { path: kernel/sched/core.c }\ninterfaces: [schedule, "bad name"]\nextra: 1\n');
+    let msg = '';
+    try {
+      loadBoundaryConfig(f, dir);
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toMatch(/^boundary\.yaml is not valid: /);
+    expect(msg).toMatch(/field "files\[0\]\.reason" is missing: Why the file is \(or is not\) part of the module\./);
+    expect(msg).toMatch(/field "interfaces\[1\]" is "bad name", which is not valid/);
+    expect(msg).toMatch(/field "extra" is not a known key/);
+    expect(msg).toMatch(/See plugins\/plugsched\/docs\/boundary-yaml\.md for the format\.$/);
+  });
+});
