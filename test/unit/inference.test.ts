@@ -10,7 +10,7 @@ afterAll(() => rmSync(ws, { recursive: true, force: true }));
 describe('createNodes', () => {
   it('is exported under both names with a narrow glob', () => {
     expect(createNodesV2).toBe(createNodes);
-    expect(createNodes[0]).toBe('kernels/*/kernel.yaml');
+    expect(createNodes[0]).toBe('{kernels/*/kernel.yaml,schedulers/*/scheduler.yaml}');
   });
 
   it('makes one kernel project per folder with cached fetch/source/devel targets', async () => {

@@ -60,6 +60,9 @@ export function externDeclaration(item: string, name: string): ExternResult {
     const args = splitArgs(rawArgs);
     if (/^DEFINE_PER_CPU/.test(m) && args.length === 2 && args[1] === name) return { ok: true, text: `${m.replace(/^DEFINE_/, 'DECLARE_')}(${args[0]}, ${name});` };
     if (/^DEFINE_STATIC_KEY_(FALSE|TRUE)(_RO)?$/.test(m) && args[0] === name) return { ok: true, text: `DECLARE_STATIC_KEY_${/TRUE/.test(m) ? 'TRUE' : 'FALSE'}(${name});` };
+    // DEFINE_STATIC_CALL*(name, func) defines the key __SCK__<name> (and the trampoline __SCT__<name>).
+    if (/^DEFINE_STATIC_CALL(_NULL|_RET0)?$/.test(m) && args.length === 2 && (name === args[0] || name === `__SCK__${args[0]}`))
+      return { ok: true, text: `DECLARE_STATIC_CALL(${args[0]}, ${args[1]});` };
     const type = TYPE_OF_DEFINE[m];
     if (type !== undefined && args[0] === name) return { ok: true, text: `extern ${type} ${name};` };
     return { ok: false, why: `it is defined by the macro ${m}(), which has no known declaration form` };

@@ -1,0 +1,27 @@
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { applyPatches } from '../../module/apply-patches';
+import { PlugschedError } from '../../util/errors';
+import type { ExecutorResult } from '../kernel-step';
+import { runSchedulerStep } from '../scheduler-step';
+
+/** The kernel's extracted scheduler plus this variant's patches, in order, into dist/schedulers/<name>/src. */
+export default async function sourcesExecutor(_options: Record<string, never>, context: ExecutorContext): Promise<ExecutorResult> {
+  return runSchedulerStep(context, ['src'], async ({ workspaceRoot, scheduler, kernel, outDir, log }) => {
+    const base = join(workspaceRoot, 'dist', 'kernels', kernel.id, 'mod');
+    if (!existsSync(base))
+      throw new PlugschedError(`${scheduler.file}: the extracted scheduler of kernel "${kernel.id}" is missing (dist/kernels/${kernel.id}/mod). Run "nx run ${kernel.id}:extract" (nx run ${scheduler.name}:sources does it first through dependsOn).`);
+    const tmp = join(outDir, `.src-tmp-${process.pid}`);
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(outDir, { recursive: true });
+    try {
+      cpSync(base, tmp, { recursive: true });
+      await applyPatches(tmp, scheduler.patches, { workspaceRoot, variant: scheduler.name, kernel: kernel.id });
+      renameSync(tmp, join(outDir, 'src'));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    log(`sources: ${scheduler.patches.length} patch(es) applied to the extracted scheduler of ${kernel.id}`);
+  });
+}

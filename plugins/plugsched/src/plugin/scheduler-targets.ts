@@ -1,0 +1,48 @@
+import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
+
+const PLUGIN = '@plugsched/nx';
+
+function out(file: string): string {
+  return `{workspaceRoot}/dist/schedulers/{projectName}/${file}`;
+}
+
+function target(step: string, description: string, extra: Partial<TargetConfiguration>): TargetConfiguration {
+  return {
+    executor: `${PLUGIN}:${step}`,
+    cache: true,
+    metadata: { description, technologies: ['linux'] },
+    ...extra,
+  };
+}
+
+/**
+ * The project inferred from schedulers/<name>/scheduler.yaml. Its targets hash
+ * the kernel's extracted code (the upstream task's output files), not the
+ * kernel's inputs: a kernel bump that leaves the extracted scheduler unchanged
+ * rebuilds nothing here.
+ */
+export function schedulerProject(projectRoot: string): ProjectConfiguration {
+  const name = projectRoot.split('/').pop() as string;
+  return {
+    name,
+    root: projectRoot,
+    projectType: 'application',
+    tags: ['plugsched:scheduler'],
+    namedInputs: {
+      variant: ['{projectRoot}/scheduler.yaml', '{projectRoot}/patches/**/*'],
+    },
+    targets: {
+      sources: target('sources', "The kernel's extracted scheduler with this variant's patches applied", {
+        dependsOn: ['^extract'],
+        inputs: [
+          'variant',
+          { dependentTasksOutputFiles: '**/*', transitive: false },
+          '{workspaceRoot}/plugins/plugsched/src/module/apply-patches.ts',
+          '{workspaceRoot}/plugins/plugsched/src/executors/sources/**/*',
+          { externalDependencies: ['nx'] },
+        ],
+        outputs: [out('src')],
+      }),
+    },
+  };
+}
