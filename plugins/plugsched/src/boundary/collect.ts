@@ -1,0 +1,133 @@
+/**
+ * Collection: build the GCC collector plugin and run it inside the kernel's
+ * own kbuild of the scheduler translation units, with the kernel's .config.
+ * Only those units are compiled (seconds), not the whole kernel: the rest of
+ * the kernel is read from the distro's debug vmlinux instead.
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PlugschedError } from '../util/errors';
+import { sha256File, stableHash } from '../util/hash';
+import { defaultLogger, type Logger } from '../util/progress';
+import { requireTool, run } from '../util/run';
+import { materialize } from '../kernel/store';
+import type { CollectedUnit } from './collector-format';
+
+/** The scheduler translation units of Linux 5.18+ (unity builds). */
+export const SCHED_UNITS_6_1 = ['kernel/sched/core.c', 'kernel/sched/fair.c', 'kernel/sched/build_policy.c', 'kernel/sched/build_utility.c'];
+
+export const COLLECTOR_RECIPE = 1;
+
+export interface Toolchain {
+  /** The kernel's compiler command, e.g. "gcc-12" or "aarch64-linux-gnu-gcc-12". */
+  cc: string;
+  /** The C++ compiler that builds the plugin for that compiler, e.g. "g++-12". */
+  cxx: string;
+  /** make ARCH=... */
+  arch: 'x86' | 'arm64';
+  crossCompile: string;
+  /** `cc --version` first line: what the plugin and the kernel objects are built with. */
+  version: string;
+}
+
+/** The compiler the distro built the kernel with, from CONFIG_CC_VERSION_TEXT ("gcc-12 (Debian 12.2.0-14) 12.2.0"). */
+export function compilerFromConfig(config: string): string | null {
+  const m = /^CONFIG_CC_VERSION_TEXT="([^"]*)"/m.exec(config);
+  return m ? m[1] : null;
+}
+
+export async function toolchainFor(configPath: string, arch: 'x86' | 'arm64'): Promise<Toolchain> {
+  const text = compilerFromConfig(readFileSync(configPath, 'utf8'));
+  const base = text?.split(' ')[0] ?? 'gcc';
+  const crossCompile = arch === 'arm64' && process.arch !== 'arm64' ? 'aarch64-linux-gnu-' : '';
+  const cc = base.startsWith(crossCompile) ? base : `${crossCompile}${base}`;
+  const cxx = cc.replace(/gcc(-\d+)?$/, (_m, v: string | undefined) => `g++${v ?? ''}`).replace(crossCompile, '');
+  requireTool(cc, cc.includes('aarch64') ? 'gcc-12-aarch64-linux-gnu' : 'gcc-12', 'compile the scheduler translation units as the kernel was compiled');
+  requireTool(cxx, 'g++-12', 'build the collector GCC plugin');
+  const v = await run(cc, ['--version']);
+  return { cc, cxx, arch, crossCompile, version: v.stdout.split('\n')[0] ?? '' };
+}
+
+/** Build tools/gcc-collector into the store (once per plugin source and compiler). */
+export async function buildCollector(workspaceRoot: string, tc: Toolchain, log: Logger = defaultLogger): Promise<string> {
+  const src = join(workspaceRoot, 'tools', 'gcc-collector');
+  const pluginInclude = (await run(tc.cc, ['-print-file-name=plugin'])).stdout.trim();
+  if (!existsSync(join(pluginInclude, 'include', 'gcc-plugin.h')))
+    throw new PlugschedError(`The GCC plugin headers for ${tc.cc} are missing (${pluginInclude}/include/gcc-plugin.h). Install them with "apt-get install ${tc.cc.includes('aarch64') ? 'gcc-12-plugin-dev-aarch64-linux-gnu' : 'gcc-12-plugin-dev'}" (tools/setup does), then run again.`);
+  const recipe = { kind: 'collector', recipe: COLLECTOR_RECIPE, inputs: { source: await sha256File(join(src, 'collector.cc')), makefile: await sha256File(join(src, 'Makefile')), cc: tc.version, cxx: tc.cxx } };
+  const entry = await materialize(recipe, async (dir) => {
+    log(`collect: building the collector plugin for ${tc.version}`);
+    const r = await run('make', ['-C', src, `O=${dir}`, `CXX=${tc.cxx}`, `PLUGIN_GCC=${tc.cc}`]);
+    if (r.code !== 0) throw new PlugschedError(`Building the collector plugin failed:\n${r.stderr.split('\n').slice(-15).join('\n')}\nCheck that ${tc.cxx} and the GCC plugin headers are installed (tools/setup).`);
+  }, log);
+  return join(entry, 'collector.so');
+}
+
+export interface CollectOptions {
+  workspaceRoot: string;
+  /** The pristine kernel tree (read only). */
+  sourceTree: string;
+  /** Store key of that tree: part of the prepared build dir's identity. */
+  sourceKey: string;
+  kernelConfig: string;
+  toolchain: Toolchain;
+  pluginSo: string;
+  units: string[];
+  jobs?: number;
+  log?: Logger;
+}
+
+function kbuildArgs(o: CollectOptions, buildDir: string): string[] {
+  const tc = o.toolchain;
+  const plugin = [`-fplugin=${o.pluginSo}`, '-fplugin-arg-collector-out=collect-out', `-fplugin-arg-collector-srctree=${o.sourceTree}`, `-fplugin-arg-collector-only=${o.units.join(':')}`];
+  return ['-C', o.sourceTree, `O=${buildDir}`, `ARCH=${tc.arch}`, `CC=${tc.cc}`, ...(tc.crossCompile ? [`CROSS_COMPILE=${tc.crossCompile}`] : []), `KCFLAGS=${plugin.join(' ')}`, `-j${o.jobs ?? 2}`];
+}
+
+async function make(o: CollectOptions, buildDir: string, targets: string[], what: string): Promise<void> {
+  const r = await run('make', ['-s', ...kbuildArgs(o, buildDir), ...targets]);
+  if (r.code !== 0) {
+    const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-20).join('\n');
+    throw new PlugschedError(`${what} failed (make ${targets.join(' ')} in the kernel's own kbuild):\n${tail}\nThe tools kbuild needs are installed by tools/setup (flex, bison, bc, libelf-dev, libssl-dev); a compiler error in a scheduler unit usually means the .config and the source tree do not belong together.`);
+  }
+}
+
+/**
+ * A kbuild output directory with the kernel's .config and `modules_prepare`
+ * done, kept in the store: preparing takes most of the time, compiling the
+ * four units with the plugin a few seconds.
+ */
+export async function preparedBuildDir(o: CollectOptions): Promise<string> {
+  const log = o.log ?? defaultLogger;
+  const recipe = { kind: 'kbuild', recipe: COLLECTOR_RECIPE, inputs: { source: o.sourceKey, config: await sha256File(o.kernelConfig), cc: o.toolchain.version, plugin: await sha256File(o.pluginSo), units: o.units, kcflags: stableHash(kbuildArgs(o, '')) } };
+  return materialize(recipe, async (dir) => {
+    cpSync(o.kernelConfig, join(dir, '.config'));
+    log('collect: make olddefconfig modules_prepare (the kernel\'s own config and kbuild)');
+    await make(o, dir, ['olddefconfig'], 'Configuring the kernel');
+    await make(o, dir, ['modules_prepare'], 'Preparing the kernel build');
+  }, log);
+}
+
+/** Compile the units with the collector and return its facts, one per unit, in unit order. */
+export async function runCollector(o: CollectOptions): Promise<CollectedUnit[]> {
+  const log = o.log ?? defaultLogger;
+  const prepared = await preparedBuildDir(o);
+  const work = mkdtempSync(join(tmpdir(), 'plugsched-collect-'));
+  try {
+    cpSync(prepared, work, { recursive: true });
+    rmSync(join(work, '.entry.json'), { force: true });
+    mkdirSync(join(work, 'collect-out'), { recursive: true });
+    const objects = o.units.map((u) => u.replace(/\.c$/, '.o'));
+    log(`collect: compiling ${o.units.length} scheduler units with the collector plugin`);
+    await make(o, work, objects, 'Compiling the scheduler units with the collector');
+    const out = join(work, 'collect-out');
+    const units = o.units.map((u) => {
+      const f = join(out, `${u.replace(/\//g, '_')}.json`);
+      if (!existsSync(f)) throw new PlugschedError(`The collector wrote no facts for ${u} (found: ${readdirSync(out).join(', ') || 'nothing'}). Check that the unit exists in this kernel.`);
+      return JSON.parse(readFileSync(f, 'utf8')) as CollectedUnit;
+    });
+    return units;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
