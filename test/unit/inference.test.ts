@@ -23,8 +23,9 @@ describe('createNodes', () => {
     expect(results.map(([f]) => f)).toEqual(files);
     const project = results[0][1].projects?.['kernels/debian-6.1-cloud-amd64'];
     expect(project?.name).toBe('debian-6.1-cloud-amd64');
-    expect(Object.keys(project?.targets ?? {}).sort()).toEqual(['devel', 'fetch', 'source']);
-    for (const [name, t] of Object.entries(project?.targets ?? {})) {
+    expect(Object.keys(project?.targets ?? {}).sort()).toEqual(['analyze', 'collect', 'devel', 'explain', 'extract', 'fetch', 'source']);
+    for (const name of ['fetch', 'source', 'devel']) {
+      const t = project?.targets?.[name] ?? {};
       expect(t.cache).toBe(true);
       expect(t.executor).toBe(`@plugsched/nx:${name}`);
       expect(t.outputs).toEqual([`{workspaceRoot}/dist/kernels/{projectName}/${name}.json`]);
@@ -32,6 +33,14 @@ describe('createNodes', () => {
       expect(t.inputs).toContainEqual({ externalDependencies: ['nx'] });
     }
     expect(project?.targets?.devel.dependsOn).toEqual(['fetch']);
+    for (const [name, dir] of [['collect', 'collect'], ['analyze', 'boundary'], ['extract', 'mod']]) {
+      expect(project?.targets?.[name].cache).toBe(true);
+      expect(project?.targets?.[name].outputs).toEqual([`{workspaceRoot}/dist/kernels/{projectName}/${dir}`]);
+      expect(project?.targets?.[name].inputs).toContain('boundaryConfig');
+    }
+    expect(project?.targets?.collect.inputs).toContainEqual({ runtime: 'gcc-12 --version' });
+    expect(project?.targets?.explain.cache).toBe(false);
+    expect(project?.namedInputs?.boundaryConfig).toContain('{workspaceRoot}/kernels/debian-6.1-cloud-amd64/boundary.yaml');
     expect(project?.namedInputs?.kernelConfig).toEqual(['{projectRoot}/kernel.yaml']);
     // deterministic: no absolute paths leak into the graph
     expect(JSON.stringify(results)).not.toContain(ws);

@@ -14,8 +14,7 @@ import { requireTool, run } from '../util/run';
 import { materialize } from '../kernel/store';
 import type { CollectedUnit } from './collector-format';
 
-/** The scheduler translation units of Linux 5.18+ (unity builds). */
-export const SCHED_UNITS_6_1 = ['kernel/sched/core.c', 'kernel/sched/fair.c', 'kernel/sched/build_policy.c', 'kernel/sched/build_utility.c'];
+export { DEFAULT_UNITS as SCHED_UNITS_6_1 } from '../config/boundary-config';
 
 export const COLLECTOR_RECIPE = 1;
 

@@ -1,4 +1,4 @@
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import schema from './schemas/boundary.schema.json';
 import { validateWithSchema } from './validate';
 import { readYamlFile } from './yaml';
@@ -11,6 +11,8 @@ interface BoundaryYaml {
   sharedVariables?: string[];
   privateVariables?: string[];
   sidecars?: { function: string; file: string }[];
+  moduleCompat?: string;
+  units?: string[];
 }
 
 /** The boundary config in the shape the analysis consumes (sorted, defaults filled in). */
@@ -24,7 +26,14 @@ export interface BoundaryConfig {
   sharedVars: string[];
   privateVars: string[];
   sidecars: { name: string; file: string }[];
+  /** The translation units the collector compiles. */
+  units: string[];
+  /** Absolute path of the header forced into every module object, or null. */
+  moduleCompat: string | null;
 }
+
+/** The scheduler's translation units since Linux 5.18 (unity builds). */
+export const DEFAULT_UNITS = ['kernel/sched/core.c', 'kernel/sched/fair.c', 'kernel/sched/build_policy.c', 'kernel/sched/build_utility.c'];
 
 export const BOUNDARY_FORMAT_DOC = 'plugins/plugsched/docs/boundary-yaml.md';
 
@@ -42,5 +51,7 @@ export function loadBoundaryConfig(path: string, workspaceRoot: string): Boundar
     sharedVars: sorted(y.sharedVariables),
     privateVars: sorted(y.privateVariables),
     sidecars: (y.sidecars ?? []).map((s) => ({ name: s.function, file: s.file })).sort((a, b) => a.name.localeCompare(b.name)),
+    units: y.units ?? DEFAULT_UNITS,
+    moduleCompat: y.moduleCompat === undefined ? null : resolve(dirname(resolve(workspaceRoot, path)), y.moduleCompat),
   };
 }

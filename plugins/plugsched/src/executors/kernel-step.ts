@@ -20,10 +20,10 @@ export function reportFailure(e: unknown): ExecutorResult {
 
 /**
  * Shared shape of the kernel targets: load kernels/<project>/kernel.yaml, do
- * the step, write its manifest to dist/kernels/<project>/<step>.json. The old
- * manifest is removed first, so a failed step leaves nothing behind.
+ * the step, write its manifest (if it has one) to dist/kernels/<project>/<step>.json.
+ * The old manifest is removed first, so a failed step leaves nothing behind.
  */
-export async function runKernelStep(context: ExecutorContext, step: string, work: (cfg: KernelConfig, log: Logger) => Promise<object>): Promise<ExecutorResult> {
+export async function runKernelStep(context: ExecutorContext, step: string, work: (cfg: KernelConfig, log: Logger) => Promise<object | null>): Promise<ExecutorResult> {
   const name = context.projectName as string;
   const out = kernelManifestPath(context.root, name, step);
   rmSync(out, { force: true });
@@ -32,8 +32,10 @@ export async function runKernelStep(context: ExecutorContext, step: string, work
     const cfg = loadKernel(context.root, root.split('/').pop() as string);
     const log: Logger = (line) => logger.info(line);
     const manifest = await work(cfg, log);
-    writeJsonAtomic(out, manifest);
-    logger.info(`${step}: wrote dist/kernels/${name}/${step}.json`);
+    if (manifest !== null) {
+      writeJsonAtomic(out, manifest);
+      logger.info(`${step}: wrote dist/kernels/${name}/${step}.json`);
+    }
     return { success: true };
   } catch (e) {
     return reportFailure(e);

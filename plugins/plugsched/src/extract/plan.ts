@@ -49,7 +49,7 @@ export const FROZEN_FUNCTION = (name: string) => `/* DON'T MODIFY FUNCTION ${nam
 export const FROZEN_SIGNATURE = (kind: 'INTERFACE' | 'CALLBACK', name: string) => `/* DON'T MODIFY SIGNATURE OF ${kind} FUNCTION ${name} */\n`;
 
 /** File-scope macro invocations that only make sense in the kernel image (init-time registration). */
-const INIT_ONLY_ITEM = /^(?:early_initcall|core_initcall|postcore_initcall|arch_initcall|subsys_initcall|fs_initcall|device_initcall|late_initcall|pure_initcall|__initcall|early_param|__setup|core_param)\s*\(/;
+const INIT_ONLY_ITEM = /^(?:early_initcall|core_initcall|postcore_initcall|arch_initcall|subsys_initcall|fs_initcall|device_initcall|late_initcall|pure_initcall|__initcall|early_param|__setup|core_param|module_init|module_exit)\s*\(/;
 
 /** The end of a removed item, swallowing its line break so no blank line is left. */
 function removalEnd(text: string, item: CItem): number {
@@ -59,26 +59,32 @@ function removalEnd(text: string, item: CItem): number {
 function planFunction(text: string, items: CItem[], site: FunctionSite, action: FunctionAction, file: string, edits: Edit[], problems: string[]): void {
   if (action === 'keep') return;
   const item = itemAt(items, site.nameOffset);
+  const why = `${action} ${site.name}`;
+  if (site.fromMacro) {
+    // A macro-made definition (SYSCALL_DEFINE, PREEMPT_MODEL_ACCESSOR, cpufreq_governor_init, SCHED_FEAT
+    // in features.h) cannot be cut into a prototype: it stays whole, or goes whole when it is init code.
+    // Markers are only placed on an invocation that is an item of its own.
+    if (item === null) return;
+    if (action === 'delete') edits.push({ start: item.start, end: removalEnd(text, item), text: '', why });
+    else if (action === 'declare' || action === 'freeze') edits.push({ start: item.start, end: item.start, text: FROZEN_FUNCTION(site.name), why });
+    else edits.push({ start: item.start, end: item.start, text: FROZEN_SIGNATURE(action === 'interface' ? 'INTERFACE' : 'CALLBACK', site.name), why });
+    return;
+  }
   if (item === null || item.bodyStart === undefined) {
     problems.push(`${file}: cannot find the definition of ${site.name} at offset ${site.nameOffset} (to ${action} it).`);
     return;
   }
-  if (!site.fromMacro && item.bodyStart !== site.bodyStart) {
+  if (item.bodyStart !== site.bodyStart) {
     problems.push(`${file}: the body of ${site.name} starts at offset ${item.bodyStart} by the lexer but ${site.bodyStart} by the compiler.`);
     return;
   }
-  const why = `${action} ${site.name}`;
   switch (action) {
-    case 'declare':
-      if (site.fromMacro) {
-        // A macro-made definition cannot be cut into a prototype: keep it whole and frozen.
-        edits.push({ start: item.start, end: item.start, text: FROZEN_FUNCTION(site.name), why });
-      } else {
-        let from = item.bodyStart;
-        while (from > item.start && /\s/.test(text[from - 1])) from--;
-        edits.push({ start: from, end: item.end, text: ';', why });
-      }
+    case 'declare': {
+      let from = item.bodyStart;
+      while (from > item.start && /\s/.test(text[from - 1])) from--;
+      edits.push({ start: from, end: item.end, text: ';', why });
       return;
+    }
     case 'freeze':
       edits.push({ start: item.start, end: item.start, text: FROZEN_FUNCTION(site.name), why });
       return;
@@ -86,7 +92,7 @@ function planFunction(text: string, items: CItem[], site: FunctionSite, action: 
     case 'callback': {
       const marker = FROZEN_SIGNATURE(action === 'interface' ? 'INTERFACE' : 'CALLBACK', site.name);
       // Static entry points must be emitted as they are (no inlining away, no IPA clones).
-      const used = site.linkage === 'static' && !site.fromMacro ? '__used ' : '';
+      const used = site.linkage === 'static' ? '__used ' : '';
       edits.push({ start: item.start, end: item.start, text: marker + used, why });
       return;
     }
@@ -96,9 +102,23 @@ function planFunction(text: string, items: CItem[], site: FunctionSite, action: 
   }
 }
 
+/**
+ * The item that defines variable `name`. GCC may report a later redeclaration
+ * (EXPORT_SYMBOL(x) redeclares x): then the definition is searched by name.
+ */
+function definitionItem(text: string, items: CItem[], offset: number, name: string): CItem | null {
+  const at = itemAt(items, offset);
+  const isDecl = (it: CItem) => /^(extern\b|EXPORT_|DECLARE_)/.test(text.slice(it.start, it.start + 16));
+  if (at !== null && !isDecl(at)) return at;
+  const word = new RegExp(`\\b${name}\\b`);
+  return items.find((it) => it.kind === 'code' && it.bodyStart === undefined && !isDecl(it) && word.test(text.slice(it.start, it.end))) ?? null;
+}
+
 function planVariable(text: string, items: CItem[], site: VariableSite, action: VariableAction, file: string, edits: Edit[], problems: string[]): void {
   if (action === 'keep') return;
-  const item = itemAt(items, site.nameOffset);
+  const item = definitionItem(text, items, site.nameOffset, site.name);
+  // Metadata that a function-defining macro makes along the way (SYSCALL_DEFINE's trace events) goes with the function.
+  if (item !== null && item.bodyStart !== undefined && site.fromMacro) return;
   if (item === null || item.bodyStart !== undefined) {
     problems.push(`${file}: cannot find the definition of variable ${site.name} at offset ${site.nameOffset}.`);
     return;
@@ -110,6 +130,8 @@ function planVariable(text: string, items: CItem[], site: VariableSite, action: 
   } else if (action === 'extern') {
     const r = externDeclaration(itemText, site.name);
     if (r.ok) edits.push({ start: item.start, end: item.end, text: r.text, why });
+    // Made by a macro we cannot invert (NOKPROBE_SYMBOL, ATTRIBUTE_GROUPS): the module keeps its own copy.
+    else if (site.fromMacro) return;
     else problems.push(`${file}: cannot share variable ${site.name} with the kernel: ${r.why}. Add it to privateVariables in boundary.yaml, or rewrite the definition.`);
   } else {
     // DEFINE_SCHED_CLASS(fair) = {...}: the module's table becomes shadow_fair_sched_class, which
@@ -143,5 +165,25 @@ export function planFileEdits(
     // The module reuses the kernel's tracepoints instead of defining its own.
     if (item.kind === 'preproc' && /^#\s*define\s+CREATE_TRACE_POINTS\b/.test(head)) edits.push({ start: item.start, end: removalEnd(text, item), text: '', why: 'tracepoints stay in the kernel' });
   }
-  return { edits, problems };
+  return { edits: withoutClashes(edits, file, problems), problems };
+}
+
+/**
+ * One macro invocation can define several symbols (__setup() makes two
+ * variables): identical edits of one item collapse into one; edits that
+ * disagree about an item are reported, and the first one wins.
+ */
+function withoutClashes(edits: Edit[], file: string, problems: string[]): Edit[] {
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  const out: Edit[] = [];
+  for (const e of sorted) {
+    const prev = out[out.length - 1];
+    if (prev && prev.start === e.start && prev.end === e.end && prev.text === e.text) continue;
+    if (prev && e.start < prev.end) {
+      problems.push(`${file}: "${e.why}" and "${prev.why}" edit the same definition differently; kept "${prev.why}".`);
+      continue;
+    }
+    out.push(e);
+  }
+  return out;
 }

@@ -15,6 +15,12 @@ const TYPE_OF_DEFINE: Record<string, string> = {
   DEFINE_WAIT_BIT: 'struct wait_bit_queue_entry',
   DECLARE_WAIT_QUEUE_HEAD: 'struct wait_queue_head',
   DEFINE_RATELIMIT_STATE: 'struct ratelimit_state',
+  DECLARE_WORK: 'struct work_struct',
+  DECLARE_DELAYED_WORK: 'struct delayed_work',
+  DEFINE_IDA: 'struct ida',
+  DEFINE_SEMAPHORE: 'struct semaphore',
+  DECLARE_RWSEM: 'struct rw_semaphore',
+  DEFINE_STATIC_PERCPU_RWSEM: 'struct percpu_rw_semaphore',
 };
 
 /** Split "a, b(c, d), e" at top-level commas. */
