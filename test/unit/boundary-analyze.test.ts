@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeBoundary, editDistance, nearMatches } from '../../plugins/plugsched/src/boundary/analyze';
+import type { CollectedFunction, CollectedUnit } from '../../plugins/plugsched/src/boundary/collector-format';
+import type { VmlinuxFacts } from '../../plugins/plugsched/src/boundary/vmlinux';
+import type { BoundaryConfig } from '../../plugins/plugsched/src/config/boundary-config';
+
+const P = { line: 1, column: 1, offset: 0 };
+function fn(name: string, file: string, calls: string[] = [], extra: Partial<CollectedFunction> = {}): CollectedFunction {
+  return { name, file, linkage: 'static', weak: false, inline: false, alwaysInline: false, section: null, init: false, fromMacro: false, name_loc: P, body: { start: P, end: P }, calls, addressTaken: [], varRefs: [], fieldAccesses: [], ...extra };
+}
+const unit = (functions: CollectedFunction[], variables: CollectedUnit['variables'] = []): CollectedUnit[] => [{ format: 1, unit: 'kernel/sched/core.c', functions, variables }];
+const config = (interfaces: string[], extra: Partial<BoundaryConfig> = {}): BoundaryConfig => ({
+  file: 'kernels/k/boundary.yaml', modFiles: ['kernel/sched/core.c'], outsideFiles: [], interfaces, interfacePrefixes: ['__x64_sys_'], sharedVars: [], privateVars: [], sidecars: [], units: ['kernel/sched/core.c'], moduleCompat: null, ...extra,
+});
+/** Every function has a plain vmlinux copy in core.c unless listed in `inlined`. */
+function facts(u: CollectedUnit[], extra: Partial<VmlinuxFacts> = {}, inlined: string[] = []): VmlinuxFacts {
+  const functions = u.flatMap((x) => x.functions).filter((f) => !inlined.includes(f.name)).map((f) => ({ name: f.name, unit: f.linkage === 'static' ? 'kernel/sched/core.c' : 'kernel/sched/core.c', global: f.linkage === 'global', weak: f.weak, size: 10, sympos: 0 }));
+  return { functions, clones: {}, exports: [], objects: [], referrers: {}, ...extra };
+}
+const names = (a: ReturnType<typeof analyzeBoundary>, cls: keyof ReturnType<typeof analyzeBoundary>['classes']) => a.classes[cls].map((e) => e.name);
+
+describe('boundary analysis', () => {
+  it('makes functions reached only through interfaces insiders', () => {
+    const u = unit([fn('schedule', 'kernel/sched/core.c', ['pick'], { linkage: 'global' }), fn('pick', 'kernel/sched/core.c', ['helper']), fn('helper', 'kernel/sched/core.c')]);
+    const a = analyzeBoundary(u, facts(u), config(['schedule']));
+    expect(names(a, 'interface')).toEqual(['schedule']);
+    expect(names(a, 'insider')).toEqual(['helper', 'pick']);
+    expect(a.reasons['schedule (kernel/sched/core.c)']).toEqual(['listed as an interface in kernels/k/boundary.yaml']);
+    expect(names(a, 'tainted')).toEqual(['helper', 'pick', 'schedule']);
+  });
+
+  it('demotes an insider called from outside the kernel/sched boundary, and what only it reaches stays', () => {
+    const u = unit([fn('schedule', 'kernel/sched/core.c', ['shared'], { linkage: 'global' }), fn('shared', 'kernel/sched/core.c', ['leaf'], { linkage: 'global' }), fn('leaf', 'kernel/sched/core.c')]);
+    const a = analyzeBoundary(u, facts(u, { referrers: { shared: [{ from: 'do_exit', section: '.text', kind: 'code', init: false }] } }), config(['schedule']));
+    expect(names(a, 'outsider')).toEqual(['leaf', 'shared']);
+    expect(a.reasons['shared (kernel/sched/core.c)'][0]).toMatch(/called by do_exit \(\.text, outside the scheduler\)/);
+    // the fixpoint: leaf is called by shared, now an outsider, so it is demoted too, with the chain
+    expect(a.reasons['leaf (kernel/sched/core.c)'][0]).toMatch(/called by shared \(kernel\/sched\/core\.c\) \(an outsider: called by do_exit/);
+  });
+
+  it('demotes insiders called by files outside the boundary within the same unit', () => {
+    const u = unit([fn('schedule', 'kernel/sched/core.c', ['acct'], { linkage: 'global' }), fn('acct', 'kernel/sched/core.c'), fn('account_tick', 'kernel/sched/cputime.c', ['acct'])]);
+    const a = analyzeBoundary(u, facts(u), config(['schedule']));
+    expect(names(a, 'outsider')).toEqual(['acct']);
+    expect(a.reasons['acct (kernel/sched/core.c)'][0]).toMatch(/called by account_tick \(kernel\/sched\/cputime\.c\) \(outside the boundary files\)/);
+  });
+
+  it('keeps an outsider without a vmlinux copy as outsider_inline', () => {
+    const u = unit([fn('schedule', 'kernel/sched/core.c', [], { linkage: 'global' }), fn('tiny', 'kernel/sched/core.c'), fn('user', 'kernel/sched/cputime.c', ['tiny'])]);
+    const a = analyzeBoundary(u, facts(u, {}, ['tiny']), config(['schedule']));
+    expect(names(a, 'outsider_inline')).toEqual(['tiny']);
+    expect(a.reasons['tiny (kernel/sched/core.c)'].join(' ')).toMatch(/no callable copy in vmlinux/);
+  });
+
+  it('classifies init code, syscall prefixes, exports and callbacks', () => {
+    const u = unit(
+      [
+        fn('sched_init', 'kernel/sched/core.c', ['helper'], { init: true, section: '.init.text', linkage: 'global' }),
+        fn('helper', 'kernel/sched/core.c'),
+        fn('__x64_sys_sched_yield', 'kernel/sched/core.c', [], { linkage: 'global' }),
+        fn('wake_up_process', 'kernel/sched/core.c', [], { linkage: 'global' }),
+        fn('timer_fn', 'kernel/sched/core.c'),
+        fn('arm', 'kernel/sched/core.c', [], { addressTaken: ['timer_fn'] }),
+      ],
+      [{ name: 'fair_sched_class', file: 'kernel/sched/core.c', linkage: 'global', weak: false, perCpu: false, section: '__fair_sched_class', fromMacro: true, name_loc: P, defined: true, addressTaken: ['arm'] }],
+    );
+    const a = analyzeBoundary(u, facts(u, { exports: ['wake_up_process'] }), config([]));
+    expect(names(a, 'init')).toEqual(['sched_init']);
+    expect(names(a, 'interface')).toEqual(['__x64_sys_sched_yield']);
+    expect(names(a, 'export')).toEqual(['wake_up_process']);
+    expect(names(a, 'callback')).toEqual(['timer_fn']);
+    // helper is only called from init code (gone after boot): still an insider; the sched_class table is shadowed, not a callback source
+    expect(names(a, 'insider')).toEqual(expect.arrayContaining(['helper']));
+    expect(names(a, 'callback')).not.toContain('arm');
+  });
+
+  it('reports unknown interfaces with near matches', () => {
+    const u = unit([fn('schedule', 'kernel/sched/core.c', [], { linkage: 'global' })]);
+    const a = analyzeBoundary(u, facts(u), config(['schedul', 'nonexistent_thing']));
+    expect(a.errors.join(' ')).toMatch(/interface "nonexistent_thing" is not a function defined in the boundary files; remove it from kernels\/k\/boundary\.yaml/);
+    expect(a.errors.join(' ')).toMatch(/interface "schedul" .*did you mean schedule\?/);
+  });
+
+  it('refuses to redirect a function whose compiler clone stays reachable from outside', () => {
+    const u = unit([fn('schedule', 'kernel/sched/core.c', [], { linkage: 'global' })]);
+    const a = analyzeBoundary(u, facts(u, { clones: { schedule: ['schedule.isra.0'] }, referrers: { 'schedule.isra.0': [{ from: 'io_wait', section: '.text', kind: 'code', init: false }] } }), config(['schedule']));
+    expect(a.errors.join(' ')).toMatch(/schedule \(kernel\/sched\/core\.c\) is redirected \(interface\) but vmlinux also has compiler clones \(schedule\.isra\.0\) that stay reachable from outside the module \(schedule\.isra\.0 from io_wait\)/);
+  });
+
+  it('refuses duplicate local names among redirected functions that sympos cannot tell apart', () => {
+    const u: CollectedUnit[] = [
+      { format: 1, unit: 'kernel/sched/core.c', functions: [fn('tick', 'kernel/sched/core.c')], variables: [] },
+      { format: 1, unit: 'kernel/sched/fair.c', functions: [fn('tick', 'kernel/sched/fair.c')], variables: [] },
+    ];
+    const f: VmlinuxFacts = { functions: [], clones: {}, exports: [], objects: [], referrers: {} };
+    const a = analyzeBoundary(u, f, config(['tick'], { modFiles: ['kernel/sched/core.c', 'kernel/sched/fair.c'] }));
+    expect(a.errors.join(' ')).toMatch(/tick names 2 redirected functions/);
+  });
+
+  it('marks struct fields touched outside the module as shared', () => {
+    const u = unit([
+      fn('schedule', 'kernel/sched/core.c', [], { linkage: 'global', fieldAccesses: [{ struct: 'rq', field: 'nr_running' }, { struct: 'rq', field: 'curr' }] }),
+      fn('account', 'kernel/sched/cputime.c', [], { fieldAccesses: [{ struct: 'rq', field: 'curr' }] }),
+    ]);
+    const a = analyzeBoundary(u, facts(u), config(['schedule']));
+    expect(a.structs.rq).toEqual({ private: ['nr_running'], shared: ['curr'], users: ['account (kernel/sched/cputime.c)'] });
+  });
+
+  it('suggests near names', () => {
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(nearMatches('try_to_wakeup', ['try_to_wake_up', 'wake_up_process', 'ttwu_queue'])).toEqual(['try_to_wake_up']);
+  });
+});
