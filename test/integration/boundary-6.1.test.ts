@@ -72,6 +72,10 @@ describe('boundary of Linux 6.1', () => {
       const core = readFileSync(join(build, 'kernel', 'sched', 'core.c'), 'utf8');
       expect(core).toContain("/* DON'T MODIFY SIGNATURE OF INTERFACE FUNCTION try_to_wake_up */");
       expect(core).not.toMatch(/^void __init sched_init\(void\)/m);
+      const glue = (f: string) => readFileSync(join(build, 'kernel', 'sched', 'plugsched', f), 'utf8');
+      expect(glue('redirects.h')).toContain('PLUGSCHED_REDIRECT(try_to_wake_up, 0)');
+      expect(glue('tainted.h')).toContain('PLUGSCHED_TAINTED(update_curr, 0)');
+      expect(glue('undefined.h')).toMatch(/PLUGSCHED_UNDEFINED\(\w+, \d+\)/);
       const make = spawnSync('make', ['-C', devel.buildDir, `M=${join(build, 'kernel', 'sched')}`, '-j2', 'core.o', 'fair.o', 'build_policy.o', 'build_utility.o'], { encoding: 'utf8' });
       expect(make.status, make.stderr.split('\n').filter((l) => /error/.test(l)).slice(0, 10).join('\n')).toBe(0);
       expect(make.stderr).not.toMatch(/implicit declaration/);

@@ -37,3 +37,16 @@ describe('boundary.yaml', () => {
     expect(msg).toMatch(/See plugins\/plugsched\/docs\/boundary-yaml\.md for the format\.$/);
   });
 });
+
+describe('boundary layout check', () => {
+  it('names every boundary file missing from the kernel tree', async () => {
+    const { checkLayout } = await import('../../plugins/plugsched/src/boundary/pipeline');
+    const tree = mkdtempSync(join(tmpdir(), 'tree-'));
+    try {
+      const cfg = loadBoundaryConfig('kernels/debian-6.1-cloud-amd64/boundary.yaml', WORKSPACE);
+      expect(() => checkLayout(tree, cfg, 'k')).toThrow(/^kernels\/debian-6\.1-cloud-amd64\/boundary\.yaml does not match the source of k: kernel\/sched\/core\.c, .*kernel\/sched\/rt\.c.* do not exist in its tree\. Correct the paths/);
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+    }
+  });
+});

@@ -46,10 +46,19 @@ export function replaceDir(dest: string, fill: (tmp: string) => void): void {
 
 const unitFile = (unit: string) => `${unit.replace(/\//g, '_')}.json`;
 
+/** Every file and unit the boundary names must exist in the kernel tree. */
+export function checkLayout(tree: string, boundary: BoundaryConfig, kernelId: string): void {
+  const missing = [...boundary.units, ...boundary.modFiles, ...boundary.sidecars.map((s) => s.file)].filter((f) => !existsSync(join(tree, f)));
+  if (missing.length > 0)
+    throw new PlugschedError(`${boundary.file} does not match the source of ${kernelId}: ${[...new Set(missing)].join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist in its tree. Correct the paths (relative to the kernel tree, e.g. kernel/sched/rt.c), or give this kernel a boundary config of its own line.`);
+}
+
 /** collect: the compiler's facts about the scheduler units, one JSON per unit. */
 export async function collectStep(workspaceRoot: string, kernel: KernelConfig, log: Logger): Promise<CollectedUnit[]> {
   const boundary = boundaryConfigOf(workspaceRoot, kernel);
-  const [src, devel] = [await ensureSource(kernel, log), await ensureDevel(kernel, log)];
+  const src = await ensureSource(kernel, log);
+  checkLayout(src.tree, boundary, kernel.id);
+  const devel = await ensureDevel(kernel, log);
   const toolchain = await toolchainFor(devel.config, kernel.kernelArch);
   const pluginSo = await buildCollector(workspaceRoot, toolchain, log);
   const units = await runCollector({ workspaceRoot, sourceTree: src.tree, sourceKey: src.manifest.store ?? src.tree, kernelConfig: devel.config, toolchain, pluginSo, units: boundary.units, log });
