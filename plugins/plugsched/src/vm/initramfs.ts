@@ -1,0 +1,83 @@
+/**
+ * A small, reproducible initramfs: busybox-static as the userland, the files
+ * a test needs, and an /init script. Members are sorted, owned by root and
+ * dated 1970, so the same inputs give the same bytes.
+ */
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PlugschedError } from '../util/errors';
+import { requireTool, run } from '../util/run';
+
+export interface InitramfsFile {
+  src: string;
+  /** Absolute path inside the guest, e.g. /plugsched/scheduler.ko */
+  dest: string;
+  mode?: number;
+}
+
+export interface InitramfsSpec {
+  outFile: string;
+  files: InitramfsFile[];
+  /** The body of /init (run by busybox sh after the basic mounts). */
+  script: string;
+}
+
+const PRELUDE = `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+echo 4 > /proc/sys/kernel/printk
+echo "PLUGSCHED-BOOTED $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
+`;
+
+const EPILOGUE = `
+echo PLUGSCHED-DONE
+poweroff -f
+`;
+
+function walk(dir: string, rel = ''): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(dir, rel)).sort()) {
+    const r = rel ? `${rel}/${e}` : e;
+    out.push(r);
+    if (lstatSync(join(dir, r)).isDirectory()) out.push(...walk(dir, r));
+  }
+  return out;
+}
+
+export async function buildInitramfs(spec: InitramfsSpec): Promise<void> {
+  requireTool('cpio', 'cpio', 'build the test VM initramfs');
+  requireTool('busybox', 'busybox-static', 'give the test VM a userland');
+  const stage = mkdtempSync(join(tmpdir(), 'plugsched-initramfs-'));
+  try {
+    for (const d of ['bin', 'sbin', 'proc', 'sys', 'dev', 'tmp', 'run', 'etc']) mkdirSync(join(stage, d), { recursive: true });
+    copyFileSync('/bin/busybox', join(stage, 'bin', 'busybox'));
+    chmodSync(join(stage, 'bin', 'busybox'), 0o755);
+    for (const f of spec.files) {
+      const dest = join(stage, f.dest.replace(/^\//, ''));
+      mkdirSync(dirname(dest), { recursive: true });
+      copyFileSync(f.src, dest);
+      chmodSync(dest, f.mode ?? 0o644);
+    }
+    writeFileSync(join(stage, 'init'), `${PRELUDE}${spec.script}${EPILOGUE}`);
+    chmodSync(join(stage, 'init'), 0o755);
+    const members = walk(stage);
+    for (const m of [...members, '.']) utimesSync(join(stage, m), 0, 0);
+    const tmpOut = `${spec.outFile}.tmp-${process.pid}`;
+    mkdirSync(dirname(spec.outFile), { recursive: true });
+    const list = join(stage, '..', `${stage.split('/').pop()}.list`);
+    writeFileSync(list, `${members.join('\n')}\n`);
+    const r = await run('sh', ['-c', 'cd "$1" && cpio -o -H newc --reproducible -R 0:0 --quiet < "$2" | gzip -n -9 > "$3"', 'sh', stage, list, tmpOut]);
+    rmSync(list, { force: true });
+    if (r.code !== 0) throw new PlugschedError(`Building the VM initramfs failed: ${r.stderr.trim()}`);
+    renameSync(tmpOut, spec.outFile);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { judgeConsole } from '../../plugins/plugsched/src/vm/judge';
+
+const OK = `[    0.000000] Linux version 6.1.0-56-cloud-amd64
+PLUGSCHED-BOOTED 6.1.0-56-cloud-amd64 cpus=2
+[    1.2] hello: module verification failed: signature and/or required key missing - tainting kernel
+PLUGSCHED-SCENARIO load BEGIN
+PLUGSCHED-CHECK insmod PASS hello loaded
+PLUGSCHED-SCENARIO load END pass 120
+PLUGSCHED-DONE
+`;
+
+describe('VM console judge', () => {
+  it('passes a clean run and ignores the unsigned-module taint line', () => {
+    const v = judgeConsole(OK);
+    expect(v.pass).toBe(true);
+    expect(v.scenarios).toEqual([{ name: 'load', status: 'pass', checks: [{ name: 'insmod', pass: true, evidence: 'hello loaded' }], ms: 120 }]);
+  });
+
+  it('fails on an Oops and names the scenario that was running', () => {
+    const v = judgeConsole(OK.replace('PLUGSCHED-CHECK insmod PASS hello loaded', 'BUG: kernel NULL pointer dereference, address: 0000000000000000\n#PF: supervisor write access in kernel mode\nOops: 0002 [#1] PREEMPT SMP NOPTI'));
+    expect(v.pass).toBe(false);
+    expect(v.trouble.map((t) => t.line)).toEqual(['BUG: kernel NULL pointer dereference, address: 0000000000000000', 'Oops: 0002 [#1] PREEMPT SMP NOPTI']);
+    expect(v.trouble[0].scenario).toBe('load');
+    expect(v.reasons.join(' ')).toMatch(/the kernel reported trouble during scenario load: BUG: kernel NULL pointer dereference/);
+  });
+
+  it('fails on a failed check, an unfinished scenario and a missing end', () => {
+    const v = judgeConsole('PLUGSCHED-SCENARIO a BEGIN\nPLUGSCHED-CHECK x FAIL expected 1 got 2\nPLUGSCHED-SCENARIO a END fail 5\nPLUGSCHED-SCENARIO b BEGIN\n');
+    expect(v.pass).toBe(false);
+    expect(v.reasons).toEqual(['scenario a failed: x (expected 1 got 2)', 'scenario b did not finish', 'the guest never reached PLUGSCHED-DONE (hung, panicked or was killed)']);
+  });
+
+  it('catches lockups and RCU stalls', () => {
+    for (const line of ['watchdog: BUG: soft lockup - CPU#1 stuck for 22s!', 'rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:', 'WARNING: CPU: 0 PID: 1 at kernel/sched/core.c:100 foo+0x1/0x2'])
+      expect(judgeConsole(`${OK}${line}\n`).pass, line).toBe(false);
+  });
+});

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * symbol-resolve: resolve a scheduler module's kernel-internal symbols at
+ * install time, from the running kernel's /proc/kallsyms (so KASLR does not
+ * matter), before insmod.
+ *
+ * Every undefined symbol of MODULE.ko that the kernel image (not a module)
+ * defines becomes an absolute symbol with the kernel's address. A name with
+ * the prefix __orig_ means "the kernel's copy of" the name without it. Local
+ * names that the kernel has several of are told apart by a sympos table
+ * ("name pos" lines; pos counts same-named symbols in kallsyms order, from 1,
+ * as livepatch does); without one such a name is refused as ambiguous.
+ *
+ * No libelf: the ELF64 relocatable object is read and patched by hand, and
+ * written back through a temporary file and rename().
+ *
+ * Exit status: 0 resolved; 1 usage; 2 I/O or not a module; 3 ambiguous or
+ * bad sympos; 4 kallsyms unreadable or addresses hidden (not root).
+ */
+#include <elf.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ORIG_PREFIX "__orig_"
+
+struct ksym {
+	char *name;
+	uint64_t addr;
+	size_t order; /* position in kallsyms: same-named symbols keep it after sorting */
+};
+
+static struct ksym *ksyms;
+static size_t nr_ksyms, cap_ksyms;
+
+struct sympos {
+	char *name;
+	unsigned int pos;
+};
+
+static struct sympos *positions;
+static size_t nr_positions;
+
+static void die(int code, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "symbol-resolve: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static void usage(FILE *out, int code)
+{
+	fprintf(out,
+		"usage: symbol-resolve [--kallsyms FILE] [--sympos FILE] [--dry-run] MODULE.ko\n"
+		"\n"
+		"Rewrite MODULE.ko so that its undefined symbols that the running kernel\n"
+		"image defines become absolute symbols at the kernel's addresses.\n"
+		"\n"
+		"  --kallsyms FILE  symbol list to use (default /proc/kallsyms; needs root)\n"
+		"  --sympos FILE    \"name pos\" lines choosing among same-named local symbols\n"
+		"  --dry-run        print what would be resolved, change nothing\n");
+	exit(code);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void load_kallsyms(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	int nonzero = 0;
+
+	if (!f)
+		die(4, "cannot read %s (the installer must run as root)", path);
+	while (fgets(line, sizeof(line), f)) {
+		char type, name[512], module[256];
+		unsigned long long addr;
+		int n = sscanf(line, "%llx %c %511s %255s", &addr, &type, name, module);
+
+		if (n < 3)
+			continue;
+		if (n == 4 && module[0] == '[')
+			break; /* module symbols follow the kernel image's */
+		if (nr_ksyms == cap_ksyms) {
+			cap_ksyms = cap_ksyms ? cap_ksyms * 2 : 65536;
+			ksyms = realloc(ksyms, cap_ksyms * sizeof(*ksyms));
+			if (!ksyms)
+				die(2, "%s", "out of memory");
+		}
+		ksyms[nr_ksyms].name = strdup(name);
+		ksyms[nr_ksyms].addr = addr;
+		ksyms[nr_ksyms].order = nr_ksyms;
+		nr_ksyms++;
+		nonzero |= addr != 0;
+	}
+	fclose(f);
+	if (!nr_ksyms || !nonzero)
+		die(4, "%s has no usable addresses (kptr_restrict hides them from non-root users)", path);
+	qsort(ksyms, nr_ksyms, sizeof(*ksyms), cmp_name);
+}
+
+static void load_sympos(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+
+	if (!f)
+		die(2, "cannot read sympos file %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		char name[256];
+		unsigned int pos;
+
+		if (sscanf(line, "%255s %u", name, &pos) != 2)
+			continue;
+		positions = realloc(positions, (nr_positions + 1) * sizeof(*positions));
+		if (!positions)
+			die(2, "%s", "out of memory");
+		positions[nr_positions].name = strdup(name);
+		positions[nr_positions].pos = pos;
+		nr_positions++;
+	}
+	fclose(f);
+}
+
+static unsigned int sympos_of(const char *name)
+{
+	for (size_t i = 0; i < nr_positions; i++)
+		if (!strcmp(positions[i].name, name))
+			return positions[i].pos;
+	return 0;
+}
+
+/* The first kallsyms entry named `name` and how many there are. */
+static struct ksym *lookup(const char *name, size_t *count)
+{
+	size_t lo = 0, hi = nr_ksyms;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(ksyms[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*count = 0;
+	while (lo + *count < nr_ksyms && !strcmp(ksyms[lo + *count].name, name))
+		(*count)++;
+	return *count ? &ksyms[lo] : NULL;
+}
+
+static unsigned char *read_file(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	long n;
+
+	if (!f)
+		die(2, "cannot open %s", path);
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
+		die(2, "cannot read %s", path);
+	buf = malloc(n ? n : 1);
+	if (!buf || fread(buf, 1, n, f) != (size_t)n)
+		die(2, "cannot read %s", path);
+	fclose(f);
+	*size = n;
+	return buf;
+}
+
+static void write_file(const char *path, const unsigned char *buf, size_t size)
+{
+	size_t len = strlen(path) + 32;
+	char *tmp = malloc(len);
+	FILE *f;
+
+	snprintf(tmp, len, "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "wb");
+	if (!f || fwrite(buf, 1, size, f) != size || fclose(f)) {
+		unlink(tmp);
+		die(2, "cannot write %s", tmp);
+	}
+	if (rename(tmp, path)) {
+		unlink(tmp);
+		die(2, "cannot replace %s", path);
+	}
+	free(tmp);
+}
+
+int main(int argc, char **argv)
+{
+	const char *kallsyms = "/proc/kallsyms", *module = NULL;
+	int dry_run = 0, resolved = 0, by_pos = 0, ambiguous = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			usage(stdout, 0);
+		else if (!strcmp(argv[i], "--kallsyms") && i + 1 < argc)
+			kallsyms = argv[++i];
+		else if (!strcmp(argv[i], "--sympos") && i + 1 < argc)
+			load_sympos(argv[++i]);
+		else if (!strcmp(argv[i], "--dry-run"))
+			dry_run = 1;
+		else if (argv[i][0] == '-' || module)
+			usage(stderr, 1);
+		else
+			module = argv[i];
+	}
+	if (!module)
+		usage(stderr, 1);
+	load_kallsyms(kallsyms);
+
+	size_t size;
+	unsigned char *buf = read_file(module, &size);
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
+
+	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_type != ET_REL ||
+	    eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > size)
+		die(2, "%s is not a 64-bit little-endian kernel module", module);
+	Elf64_Shdr *sh = (Elf64_Shdr *)(buf + eh->e_shoff);
+	Elf64_Shdr *symtab = NULL;
+
+	for (int i = 0; i < eh->e_shnum; i++)
+		if (sh[i].sh_type == SHT_SYMTAB)
+			symtab = &sh[i];
+	if (!symtab || symtab->sh_link >= eh->e_shnum || symtab->sh_offset + symtab->sh_size > size)
+		die(2, "%s has no symbol table", module);
+	const char *strtab = (const char *)buf + sh[symtab->sh_link].sh_offset;
+	Elf64_Sym *syms = (Elf64_Sym *)(buf + symtab->sh_offset);
+	size_t nsyms = symtab->sh_size / sizeof(Elf64_Sym);
+
+	for (size_t i = 1; i < nsyms; i++) {
+		const char *name = strtab + syms[i].st_name;
+		const char *want = name;
+		size_t count;
+
+		if (syms[i].st_shndx != SHN_UNDEF || !*name)
+			continue;
+		if (!strncmp(name, ORIG_PREFIX, strlen(ORIG_PREFIX)))
+			want = name + strlen(ORIG_PREFIX);
+		struct ksym *k = lookup(want, &count);
+
+		if (!k)
+			continue; /* not in the kernel image: the module loader resolves it (exports) or refuses */
+		unsigned int pos = sympos_of(want);
+
+		if (pos > count) {
+			fprintf(stderr, "symbol-resolve: %s: sympos %u but the kernel has only %zu symbols of that name\n", want, pos, count);
+			ambiguous++;
+			continue;
+		}
+		if (!pos && count > 1) {
+			fprintf(stderr, "symbol-resolve: %s is ambiguous: the kernel has %zu symbols of that name; give its position in the sympos table (\"%s N\")\n", want, count, want);
+			ambiguous++;
+			continue;
+		}
+		uint64_t addr = k[pos ? pos - 1 : 0].addr;
+
+		if (dry_run)
+			printf("%s -> %s %#llx%s\n", name, want, (unsigned long long)addr, pos ? " (by sympos)" : "");
+		syms[i].st_shndx = SHN_ABS;
+		syms[i].st_value = addr;
+		resolved++;
+		by_pos += pos != 0;
+	}
+	if (ambiguous) {
+		fprintf(stderr, "symbol-resolve: %d symbol(s) could not be resolved unambiguously; %s is unchanged\n", ambiguous, module);
+		return 3;
+	}
+	if (!dry_run)
+		write_file(module, buf, size);
+	printf("symbol-resolve: %s %d symbol(s) (%d by sympos)\n", dry_run ? "would resolve" : "resolved", resolved, by_pos);
+	return 0;
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * spinners: a scheduler workload for the VM test. Starts N threads that
+ * alternate a short busy loop with a short sleep, so every CPU keeps
+ * switching between many runnable tasks, and prints the total progress
+ * every half second so a test can tell the workload kept running.
+ *
+ *   spinners THREADS SECONDS
+ *
+ * Prints "spinners: started N", "spinners: progress T <total>" lines and
+ * "spinners: done <total> stalled <periods without progress>".
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static atomic_ulong total;
+static atomic_int stop;
+
+static void *spin(void *arg)
+{
+	volatile unsigned long x = 0;
+	struct timespec nap = { 0, 1000000 }; /* 1 ms */
+
+	(void)arg;
+	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+		for (int i = 0; i < 20000; i++)
+			x += i;
+		atomic_fetch_add_explicit(&total, 1, memory_order_relaxed);
+		nanosleep(&nap, NULL);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: spinners THREADS SECONDS\n");
+		return 2;
+	}
+	int n = atoi(argv[1]);
+	int secs = atoi(argv[2]);
+	pthread_attr_t attr;
+	pthread_t *tids = calloc(n, sizeof(*tids));
+	int started = 0;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (int i = 0; i < n; i++) {
+		if (pthread_create(&tids[i], &attr, spin, NULL))
+			break;
+		started++;
+	}
+	printf("spinners: started %d\n", started);
+	fflush(stdout);
+
+	unsigned long last = 0;
+	int stalled = 0;
+
+	for (int t = 0; t < secs * 2; t++) {
+		struct timespec half = { 0, 500000000 };
+
+		nanosleep(&half, NULL);
+		unsigned long now = atomic_load(&total);
+
+		printf("spinners: progress %d %lu\n", t, now);
+		fflush(stdout);
+		if (now == last)
+			stalled++;
+		last = now;
+	}
+	atomic_store(&stop, 1);
+	for (int i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	printf("spinners: done %lu stalled %d\n", (unsigned long)atomic_load(&total), stalled);
+	return started == n ? 0 : 1;
+}
