@@ -46,3 +46,28 @@ describe('createNodes', () => {
     expect(JSON.stringify(results)).not.toContain(ws);
   });
 });
+
+describe('scheduler projects', () => {
+  it('infers sources and module targets and depends on the kernel the yaml names', async () => {
+    const { createDependencies } = await import('../../plugins/plugsched/src/index');
+    mkdirSync(join(ws, 'schedulers', 'my-sched'), { recursive: true });
+    writeFileSync(join(ws, 'schedulers', 'my-sched', 'scheduler.yaml'), 'kernel: debian-6.1-cloud-amd64\nversion: 1.0.0\n');
+    const results = await createNodes[1](['schedulers/my-sched/scheduler.yaml'], {}, { workspaceRoot: ws, nxJsonConfiguration: {} });
+    const p = results[0][1].projects?.['schedulers/my-sched'];
+    expect(p?.name).toBe('my-sched');
+    expect(Object.keys(p?.targets ?? {}).sort()).toEqual(['module', 'sources']);
+    expect(p?.targets?.sources.dependsOn).toEqual(['^extract']);
+    expect(p?.targets?.sources.inputs).toContainEqual({ dependentTasksOutputFiles: '**/*', transitive: false });
+    expect(p?.targets?.module.inputs).toContain('{workspaceRoot}/kernels/debian-6.1-cloud-amd64/kernel.yaml');
+    expect(p?.targets?.module.outputs).toEqual(['{workspaceRoot}/dist/schedulers/{projectName}/scheduler.ko']);
+    const deps = await createDependencies({}, {
+      workspaceRoot: ws,
+      nxJsonConfiguration: {},
+      externalNodes: {},
+      fileMap: { projectFileMap: {}, nonProjectFiles: [] },
+      filesToProcess: { projectFileMap: {}, nonProjectFiles: [] },
+      projects: { 'my-sched': { root: 'schedulers/my-sched' }, 'debian-6.1-cloud-amd64': { root: 'kernels/debian-6.1-cloud-amd64' } },
+    });
+    expect(deps).toEqual([{ source: 'my-sched', target: 'debian-6.1-cloud-amd64', type: 'static', sourceFile: 'schedulers/my-sched/scheduler.yaml' }]);
+  });
+});

@@ -20,10 +20,20 @@ function boundaryFileOf(workspaceRoot: string, kernelYaml: string): string {
   return normalize(join(dirname(kernelYaml), typeof named === 'string' ? named : 'boundary.yaml'));
 }
 
+/** The kernel a scheduler.yaml names, or null when it cannot be read (its targets report that). */
+function kernelOf(workspaceRoot: string, schedulerYaml: string): string | null {
+  try {
+    const k = (yaml.load(readFileSync(join(workspaceRoot, schedulerYaml), 'utf8')) as { kernel?: unknown } | null)?.kernel;
+    return typeof k === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(k) ? k : null;
+  } catch {
+    return null;
+  }
+}
+
 /** kernels/<id>/kernel.yaml -> kernel project <id>; schedulers/<name>/scheduler.yaml -> scheduler project <name>. */
 function createProjectNode(configFile: string, workspaceRoot: string): CreateNodesResult {
   const root = dirname(configFile);
-  const project = basename(configFile) === 'kernel.yaml' ? kernelProject(root, boundaryFileOf(workspaceRoot, configFile)) : schedulerProject(root);
+  const project = basename(configFile) === 'kernel.yaml' ? kernelProject(root, boundaryFileOf(workspaceRoot, configFile)) : schedulerProject(root, kernelOf(workspaceRoot, configFile));
   return { projects: { [root]: project } };
 }
 

@@ -21,7 +21,7 @@ function target(step: string, description: string, extra: Partial<TargetConfigur
  * kernel's inputs: a kernel bump that leaves the extracted scheduler unchanged
  * rebuilds nothing here.
  */
-export function schedulerProject(projectRoot: string): ProjectConfiguration {
+export function schedulerProject(projectRoot: string, kernelId: string | null): ProjectConfiguration {
   const name = projectRoot.split('/').pop() as string;
   return {
     name,
@@ -42,6 +42,19 @@ export function schedulerProject(projectRoot: string): ProjectConfiguration {
           { externalDependencies: ['nx'] },
         ],
         outputs: [out('src')],
+      }),
+      module: target('module', "scheduler.ko: kbuild of the variant's sources against the kernel's devel tree", {
+        dependsOn: ['sources'],
+        inputs: [
+          'variant',
+          { dependentTasksOutputFiles: '**/src/**/*', transitive: false },
+          ...(kernelId ? [`{workspaceRoot}/kernels/${kernelId}/kernel.yaml`] : []),
+          '{workspaceRoot}/plugins/plugsched/src/module/build-module.ts',
+          '{workspaceRoot}/plugins/plugsched/src/executors/module/**/*',
+          { runtime: 'gcc-12 --version' },
+          { externalDependencies: ['nx'] },
+        ],
+        outputs: [out('scheduler.ko')],
       }),
     },
   };

@@ -1,0 +1,77 @@
+/**
+ * Scheduler variants on the real 6.1 kernel: sources (extracted base +
+ * patches) and scheduler.ko (kbuild against the stored devel tree), built in
+ * two workspaces at different paths.
+ */
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { develTree } from '../support/kernel';
+import { tempWorkspace, type TempWorkspace } from '../support/workspace';
+
+let a: TempWorkspace;
+let b: TempWorkspace;
+const ko = (ws: TempWorkspace, v: string) => join(ws.dir, 'dist', 'schedulers', v, 'scheduler.ko');
+const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+const modinfo = (f: string, field: string) => spawnSync('modinfo', ['-F', field, f], { encoding: 'utf8' }).stdout.trim();
+
+beforeAll(() => {
+  a = tempWorkspace({ schedulers: ['hello-sched', 'scheduler-x86'] });
+  const r = a.nx(['run-many', '-t', 'module', '-p', 'hello-sched', 'scheduler-x86', '--output-style=stream']);
+  if (r.code !== 0) throw new Error(r.out);
+}, 900_000);
+afterAll(() => {
+  a?.dispose();
+  b?.dispose();
+});
+
+describe('scheduler modules for Debian 6.1', () => {
+  it('applies the variant patch to the extracted base', () => {
+    const core = readFileSync(join(a.dir, 'dist', 'schedulers', 'hello-sched', 'src', 'kernel', 'sched', 'core.c'), 'utf8');
+    expect(core).toContain('printk_once("scheduler: Hi, I\'m the new scheduler!\\n");');
+    const base = readFileSync(join(a.dir, 'dist', 'schedulers', 'scheduler-x86', 'src', 'kernel', 'sched', 'core.c'), 'utf8');
+    expect(base).toBe(readFileSync(join(a.dir, 'dist', 'kernels', 'debian-6.1-cloud-amd64', 'mod', 'kernel', 'sched', 'core.c'), 'utf8'));
+  });
+
+  it('builds scheduler.ko for the exact kernel release and names the variant in modinfo', () => {
+    const f = ko(a, 'hello-sched');
+    expect(modinfo(f, 'vermagic').split(' ')[0]).toBe('6.1.0-56-cloud-amd64');
+    expect(modinfo(f, 'plugsched_variant')).toBe('hello-sched');
+    expect(modinfo(f, 'version')).toBe('1.0.0');
+    expect(modinfo(f, 'plugsched_kernel')).toBe('debian-6.1-cloud-amd64 6.1.0-56-cloud-amd64');
+    expect(modinfo(f, 'license')).toBe('GPL');
+  });
+
+  it('takes every symbol it lacks from the kernel: exported, or resolvable unambiguously from kallsyms', async () => {
+    const devel = await develTree();
+    const exported = new Set(readFileSync(join(devel.buildDir, 'Module.symvers'), 'utf8').split('\n').map((l) => l.split('\t')[1]));
+    const counts = new Map<string, number>();
+    for (const l of readFileSync(devel.systemMap, 'utf8').split('\n')) {
+      const n = l.split(' ')[2];
+      if (n) counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+    const und = spawnSync('nm', ['-u', ko(a, 'scheduler-x86')], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.trim().split(/\s+/).pop() as string).filter(Boolean);
+    expect(und.length).toBeGreaterThan(100);
+    const unresolvable = und.filter((n) => !exported.has(n) && counts.get(n.replace(/^__orig_/, '')) !== 1);
+    expect(unresolvable).toEqual([]);
+  });
+
+  it('is bit-for-bit reproducible in another workspace at another path', () => {
+    b = tempWorkspace({ schedulers: ['hello-sched'] });
+    const r = b.nx(['run', 'hello-sched:module', '--output-style=stream']);
+    expect(r.code, r.out).toBe(0);
+    expect(b.dir).not.toBe(a.dir);
+    expect(sha(ko(b, 'hello-sched'))).toBe(sha(ko(a, 'hello-sched')));
+    expect(spawnSync('strings', [ko(a, 'hello-sched')], { encoding: 'utf8' }).stdout).not.toMatch(/\/tmp\/|plugsched-ws-|\.cache\/plugsched/);
+  }, 900_000);
+
+  it('reports a patch that no longer applies, naming the patch, file and hunk', () => {
+    const p = join(a.dir, 'schedulers', 'hello-sched', 'patches', '0002-stale.patch');
+    writeFileSync(p, '--- a/kernel/sched/fair.c\n+++ b/kernel/sched/fair.c\n@@ -10,3 +10,3 @@\n-this line is not there\n+changed\n context\n');
+    const r = a.nx(['run', 'hello-sched:sources']);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/schedulers\/hello-sched\/patches\/0002-stale\.patch does not apply to the extracted scheduler of debian-6\.1-cloud-amd64: kernel\/sched\/fair\.c hunk #1/);
+  }, 300_000);
+});
