@@ -10,7 +10,7 @@ function fn(name: string, file: string, calls: string[] = [], extra: Partial<Col
 }
 const unit = (functions: CollectedFunction[], variables: CollectedUnit['variables'] = []): CollectedUnit[] => [{ format: 1, unit: 'kernel/sched/core.c', functions, variables }];
 const config = (interfaces: string[], extra: Partial<BoundaryConfig> = {}): BoundaryConfig => ({
-  file: 'kernels/k/boundary.yaml', modFiles: ['kernel/sched/core.c'], outsideFiles: [], interfaces, interfacePrefixes: ['__x64_sys_'], sharedVars: [], privateVars: [], sidecars: [], units: ['kernel/sched/core.c'], moduleCompat: null, ...extra,
+  file: 'kernels/k/boundary.yaml', modFiles: ['kernel/sched/core.c'], outsideFiles: [], interfaces, interfacePrefixes: ['__x64_sys_'], kernelFunctions: [], sharedVars: [], privateVars: [], sidecars: [], units: ['kernel/sched/core.c'], moduleCompat: null, ...extra,
 });
 /** Every function has a plain vmlinux copy in core.c unless listed in `inlined`. */
 function facts(u: CollectedUnit[], extra: Partial<VmlinuxFacts> = {}, inlined: string[] = []): VmlinuxFacts {

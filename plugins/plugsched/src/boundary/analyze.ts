@@ -137,18 +137,54 @@ export function analyzeBoundary(units: CollectedUnit[], facts: VmlinuxFacts, con
       const near = nearMatches(name, modNames);
       errors.push(`interface "${name}" is not a function defined in the boundary files${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; remove it from ${config.file} or add the file that defines it`);
     }
+  const kernelKept = new Map(config.kernelFunctions.map((k) => [k.name, k.reason]));
+  for (const { name } of config.kernelFunctions) {
+    if (!modNames.has(name)) {
+      const near = nearMatches(name, modNames);
+      errors.push(`kernel function "${name}" is not a function defined in the boundary files${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; remove it from kernelFunctions in ${config.file}`);
+    } else if (config.interfaces.includes(name)) errors.push(`"${name}" is listed both as an interface and in kernelFunctions in ${config.file}; keep one`);
+  }
   const cls = new Map<string, FunctionClass>();
   for (const n of mod) {
     const prefix = config.interfacePrefixes.find((p) => n.fn.name.startsWith(p));
+    const kept = kernelKept.get(n.fn.name);
     if (n.fn.init) {
       cls.set(n.key, 'init');
       because(n.key, `runs only at boot (section ${n.fn.section})`);
+    } else if (kept !== undefined) {
+      if (vmCopy(n) === null) errors.push(`${n.key} is in kernelFunctions in ${config.file} but vmlinux has no callable copy of it; remove it from kernelFunctions`);
+      cls.set(n.key, 'outsider');
+      because(n.key, `kept in the kernel (kernelFunctions): ${kept}`);
     } else if (config.interfaces.includes(n.fn.name)) {
       cls.set(n.key, 'interface');
       because(n.key, `listed as an interface in ${config.file}`);
     } else if (prefix !== undefined) {
       cls.set(n.key, 'interface');
       because(n.key, `syscall entry (prefix ${prefix})`);
+    }
+  }
+
+  // What kernel-kept functions call stays the module's: their callees become interfaces. A callee
+  // without a callable copy in vmlinux is inlined into the kernel's code, so it is kept too.
+  const keptQueue = mod.filter((n) => kernelKept.has(n.fn.name) && !n.fn.init);
+  for (let k = 0; k < keptQueue.length; k++) {
+    const caller = keptQueue[k];
+    for (const name of caller.fn.calls) {
+      for (const callee of (byName.get(name) ?? []).filter((c) => c.inBoundary && !c.fn.init)) {
+        if (cls.has(callee.key)) continue;
+        if (callee.fn.weak) {
+          // A weak default the architecture may override: the kernel's symbol may not be this body.
+          cls.set(callee.key, 'outsider');
+          because(callee.key, `a weak default called by ${caller.key}, which stays in the kernel (kernelFunctions)`);
+        } else if (vmCopy(callee) !== null) {
+          cls.set(callee.key, 'interface');
+          because(callee.key, `called by ${caller.key}, which stays in the kernel (kernelFunctions)`);
+        } else {
+          cls.set(callee.key, 'outsider_inline');
+          because(callee.key, `inlined into ${caller.key}, which stays in the kernel (kernelFunctions)`);
+          keptQueue.push(callee);
+        }
+      }
     }
   }
 

@@ -11,6 +11,7 @@ import { loadBoundaryConfig, type BoundaryConfig } from '../config/boundary-conf
 import type { KernelConfig } from '../config/kernel-config';
 import { ensureDevel } from '../kernel/devel';
 import { ensureSource } from '../kernel/source';
+import { disassembleFunction, parseKernelSchedule, springboardLayoutHeader } from '../extract/springboard';
 import { extractTree } from '../extract/extract-tree';
 import { PlugschedError } from '../util/errors';
 import { writeFileAtomic, writeJsonAtomic } from '../util/fs-atomic';
@@ -142,9 +143,16 @@ export async function extractStep(workspaceRoot: string, kernel: KernelConfig, l
   const facts = JSON.parse(readFileSync(join(dir, 'vmlinux-facts.json'), 'utf8')) as VmlinuxFacts;
   const present = new Set([...facts.functions.map((f) => f.name), ...facts.objects.map((o) => o.name)]);
   const src = await ensureSource(kernel, log);
+  let springboardLayout: string | null = null;
+  if (runtimeDir !== null && existsSync(runtimeDir)) {
+    if (kernel.arch !== 'amd64' && kernel.arch !== 'x86_64') throw new PlugschedError(`${kernel.id}: the live-update runtime supports x86-64 (arch amd64) kernels only so far; this kernel is ${kernel.arch}.`);
+    const devel = await ensureDevel(kernel, log);
+    log("extract: reading the kernel's __schedule frame for the springboard");
+    springboardLayout = springboardLayoutHeader(parseKernelSchedule(disassembleFunction(devel.vmlinux, '__schedule')));
+  }
   let files: string[] = [];
   replaceDir(kernelDist(workspaceRoot, kernel.id, 'mod'), (tmp) => {
-    const r = extractTree({ sourceTree: src.tree, outDir: tmp, units, classes, config: boundary, inVmlinux: (name) => present.has(name), runtimeDir });
+    const r = extractTree({ sourceTree: src.tree, outDir: tmp, units, classes, config: boundary, inVmlinux: (name) => present.has(name), runtimeDir, springboardLayout });
     if (r.problems.length > 0) throw new PlugschedError(`Extraction of ${kernel.id} cannot be done as configured by ${boundary.file}: ${r.problems.join(' ')}`);
     files = r.files;
   });

@@ -8,6 +8,7 @@ interface BoundaryYaml {
   outside?: { path: string; reason: string }[];
   interfaces: string[];
   interfacePrefixes?: string[];
+  kernelFunctions?: { function: string; reason: string }[];
   sharedVariables?: string[];
   privateVariables?: string[];
   sidecars?: { function: string; file: string }[];
@@ -23,6 +24,8 @@ export interface BoundaryConfig {
   outsideFiles: string[];
   interfaces: string[];
   interfacePrefixes: string[];
+  /** Boundary-file functions that stay in the kernel, with the reason. */
+  kernelFunctions: { name: string; reason: string }[];
   sharedVars: string[];
   privateVars: string[];
   sidecars: { name: string; file: string }[];
@@ -48,6 +51,7 @@ export function loadBoundaryConfig(path: string, workspaceRoot: string): Boundar
     outsideFiles: sorted(y.outside?.map((f) => f.path)),
     interfaces: sorted(y.interfaces),
     interfacePrefixes: sorted(y.interfacePrefixes),
+    kernelFunctions: (y.kernelFunctions ?? []).map((k) => ({ name: k.function, reason: k.reason })).sort((a, b) => a.name.localeCompare(b.name)),
     sharedVars: sorted(y.sharedVariables),
     privateVars: sorted(y.privateVariables),
     sidecars: (y.sidecars ?? []).map((s) => ({ name: s.function, file: s.file })).sort((a, b) => a.name.localeCompare(b.name)),

@@ -51,6 +51,34 @@ export const FROZEN_SIGNATURE = (kind: 'INTERFACE' | 'CALLBACK', name: string) =
 /** File-scope macro invocations that only make sense in the kernel image (init-time registration). */
 const INIT_ONLY_ITEM = /^(?:early_initcall|core_initcall|postcore_initcall|arch_initcall|subsys_initcall|fs_initcall|device_initcall|late_initcall|pure_initcall|__initcall|early_param|__setup|core_param|module_init|module_exit)\s*\(/;
 
+/** The module-side name of a redirected function's body. */
+export const REDIRECT_BODY_PREFIX = '__mod_';
+/** The symbol the module uses for the kernel's copy of a redirected function (resolved at install). */
+export const REDIRECT_ORIG_PREFIX = '__orig_';
+
+/** A definition's header as a plain external declaration: no static, inline or comments. */
+export function functionHeader(text: string, start: number, bodyStart: number): string {
+  return text
+    .slice(start, bodyStart)
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/\/\/[^\n]*/g, ' ')
+    .replace(/\b(static|inline|__always_inline|__init|__exit)\b/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Offsets of `static` in file-scope prototypes of `name` (declarations without a body). */
+export function staticPrototypes(text: string, items: CItem[], name: string): number[] {
+  const call = new RegExp(`\\b${name}\\s*\\(`);
+  return items
+    .filter((it) => it.kind === 'code' && it.bodyStart === undefined)
+    .filter((it) => {
+      const s = text.slice(it.start, it.end);
+      return /^static\b/.test(s) && call.test(s) && !/[={]/.test(s);
+    })
+    .map((it) => it.start);
+}
+
 /** The end of a removed item, swallowing its line break so no blank line is left. */
 function removalEnd(text: string, item: CItem): number {
   return text[item.end] === '\n' ? item.end + 1 : item.end;
@@ -91,9 +119,16 @@ function planFunction(text: string, items: CItem[], site: FunctionSite, action: 
     case 'interface':
     case 'callback': {
       const marker = FROZEN_SIGNATURE(action === 'interface' ? 'INTERFACE' : 'CALLBACK', site.name);
+      // The module's body becomes __mod_<name>, the target of the runtime's jump. Every other
+      // mention of <name> in the module means the kernel's entry (plugsched/redirect-names.h
+      // maps it to __orig_<name>), so pointers the module stores in kernel data stay valid
+      // after it is unloaded. The declaration keeps later references compiling.
+      const declaration = `${functionHeader(text, item.start, item.bodyStart)};\n`;
       // Static entry points must be emitted as they are (no inlining away, no IPA clones).
       const used = site.linkage === 'static' ? '__used ' : '';
-      edits.push({ start: item.start, end: item.start, text: marker + used, why });
+      edits.push({ start: item.start, end: item.start, text: marker + declaration + used, why });
+      edits.push({ start: site.nameOffset, end: site.nameOffset + site.name.length, text: `${REDIRECT_BODY_PREFIX}${site.name}`, why });
+      if (site.linkage === 'static') for (const p of staticPrototypes(text, items, site.name)) edits.push({ start: p, end: p + 'static'.length, text: '/* was static */', why: `prototype of ${site.name}` });
       return;
     }
     case 'delete':
@@ -142,6 +177,10 @@ function planVariable(text: string, items: CItem[], site: VariableSite, action: 
       return;
     }
     edits.push({ start: item.start, end: item.start + m[0].length, text: `const struct sched_class shadow_${m[1]}_sched_class __used __aligned(__alignof__(struct sched_class))`, why });
+    // A tentative definition ("const struct sched_class fair_sched_class;", fair.c) would become a
+    // second, empty table once the real one is renamed: it must only declare the kernel's.
+    const tentative = new RegExp(`^const\\s+struct\\s+sched_class\\s+${site.name}\\s*;`);
+    for (const it of items) if (it !== item && it.kind === 'code' && tentative.test(text.slice(it.start, it.end))) edits.push({ start: it.start, end: it.start, text: 'extern ', why: `declare ${site.name}` });
   }
 }
 

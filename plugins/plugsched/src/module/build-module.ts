@@ -3,11 +3,12 @@
  * devel tree. Paths are mapped to fixed names (-ffile-prefix-map), so the
  * same inputs give the same bytes wherever and whenever they are built.
  */
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SchedulerConfig } from '../config/scheduler-config';
 import type { DevelTree } from '../kernel/devel';
+import { checkModuleSchedule, disassembleFunction, readLayoutHeader } from '../extract/springboard';
 import { PlugschedError } from '../util/errors';
 import { run } from '../util/run';
 import type { Logger } from '../util/progress';
@@ -31,6 +32,9 @@ export function modinfoSource(scheduler: SchedulerConfig, kernelId: string, rele
     `MODULE_VERSION("${cstr(scheduler.version)}");`,
     `MODULE_INFO(plugsched_variant, "${cstr(scheduler.name)}");`,
     `MODULE_INFO(plugsched_kernel, "${cstr(kernelId)} ${cstr(release)}");`,
+    '',
+    '/* Shown in /sys/kernel/plugsched/version by the runtime. */',
+    `const char plugsched_version[] = "${cstr(scheduler.name)} ${cstr(scheduler.version)}";`,
     '',
   ].join('\n');
 }
@@ -60,6 +64,7 @@ export async function buildModule(o: BuildModuleOptions): Promise<void> {
       const errors = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /error|Error/.test(l)).slice(0, 15).join('\n');
       throw new PlugschedError(`Building scheduler.ko for ${o.scheduler.name} failed:\n${errors || r.stderr.split('\n').slice(-15).join('\n')}\nThe variant's patches (${o.scheduler.patches.length}) are the usual cause: check them against dist/schedulers/${o.scheduler.name}/src.`);
     }
+    checkSpringboard(dir, o.scheduler.name);
     mkdirSync(join(o.outKo, '..'), { recursive: true });
     const tmp = `${o.outKo}.tmp-${process.pid}`;
     copyFileSync(join(dir, 'scheduler.ko'), tmp);
@@ -67,4 +72,15 @@ export async function buildModule(o: BuildModuleOptions): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The module's __schedule must keep the frame the kernel's __schedule tail expects (see springboard.ts). */
+function checkSpringboard(dir: string, scheduler: string): void {
+  const layoutFile = join(dir, 'plugsched', 'springboard-layout.h');
+  if (!existsSync(layoutFile)) return;
+  const layout = readLayoutHeader(readFileSync(layoutFile, 'utf8'));
+  if (layout === null) throw new PlugschedError(`${layoutFile} is not a springboard layout made by extraction; run the kernel's extract target again.`);
+  const problems = checkModuleSchedule(layout, disassembleFunction(join(dir, 'scheduler.ko'), '__mod___schedule'));
+  if (problems.length > 0)
+    throw new PlugschedError(`The scheduler ${scheduler} cannot be installed safely: its __schedule frame differs from the kernel's (${problems.join('; ')}). Tasks switched out by the module resume in the kernel's __schedule, which would then restore the wrong registers. Keep __schedule's locals as the kernel has them (move new code into a helper function).`);
 }

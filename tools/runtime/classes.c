@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * plugsched-nx runtime: the sched_class tables.
+ *
+ * The kernel compares p->sched_class with &fair_sched_class and walks the
+ * classes by address, so tasks keep pointing at the kernel's tables; what
+ * changes is their content. The module's tables (shadow_*_sched_class, made
+ * by extraction from DEFINE_SCHED_CLASS) are copied over the kernel's
+ * read-only ones through a writable alias mapped before stop_machine, and
+ * the kernel's content is copied back on rollback.
+ */
+#include <linux/vmalloc.h>
+
+extern const struct sched_class shadow_stop_sched_class;
+extern const struct sched_class shadow_dl_sched_class;
+extern const struct sched_class shadow_rt_sched_class;
+extern const struct sched_class shadow_fair_sched_class;
+extern const struct sched_class shadow_idle_sched_class;
+
+struct plugsched_class {
+	const char *name;
+	const struct sched_class *kernel;
+	const struct sched_class *shadow;
+	struct sched_class saved;
+	void *map;
+	struct sched_class *alias;
+};
+
+static struct plugsched_class plugsched_classes[] = {
+	{ "stop", &stop_sched_class, &shadow_stop_sched_class },
+	{ "dl", &dl_sched_class, &shadow_dl_sched_class },
+	{ "rt", &rt_sched_class, &shadow_rt_sched_class },
+	{ "fair", &fair_sched_class, &shadow_fair_sched_class },
+	{ "idle", &idle_sched_class, &shadow_idle_sched_class },
+};
+
+static void plugsched_unmap_classes(void)
+{
+	struct plugsched_class *c;
+
+	for (c = plugsched_classes; c < plugsched_classes + ARRAY_SIZE(plugsched_classes); c++) {
+		if (c->map)
+			vunmap(c->map);
+		c->map = NULL;
+		c->alias = NULL;
+	}
+}
+
+/* Process context: writable aliases of the kernel's tables, and their content saved. */
+static int plugsched_map_classes(void)
+{
+	struct plugsched_class *c;
+
+	for (c = plugsched_classes; c < plugsched_classes + ARRAY_SIZE(plugsched_classes); c++) {
+		unsigned long addr = (unsigned long)c->kernel;
+		unsigned int off = offset_in_page(addr);
+		struct page *pages[2];
+		int n = off + sizeof(struct sched_class) > PAGE_SIZE ? 2 : 1;
+
+		pages[0] = virt_to_page((void *)addr);
+		pages[1] = virt_to_page((void *)(addr + PAGE_SIZE));
+		c->map = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+		if (!c->map) {
+			plugsched_unmap_classes();
+			return -ENOMEM;
+		}
+		c->alias = c->map + off;
+		memcpy(&c->saved, c->kernel, sizeof(c->saved));
+	}
+	return 0;
+}
+
+/* Inside stop_machine, on one CPU. */
+static void plugsched_switch_classes(bool install)
+{
+	struct plugsched_class *c;
+
+	for (c = plugsched_classes; c < plugsched_classes + ARRAY_SIZE(plugsched_classes); c++)
+		memcpy(c->alias, install ? c->shadow : &c->saved, sizeof(struct sched_class));
+}

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * plugsched-nx runtime: install and rollback, and their control files.
+ *
+ * Install: under stop_machine on every online CPU, check every stack, empty
+ * the runqueues with the kernel's scheduler, switch the sched_class tables
+ * and the function entries to the module, fill the runqueues again with the
+ * module's scheduler. Rollback runs the same steps the other way. While
+ * installed the module holds a reference to itself, so rmmod only works
+ * after "echo 0 > /sys/kernel/plugsched/enable".
+ *
+ * /sys/kernel/plugsched/enable                     1 installed, 0 built-in scheduler
+ * /sys/kernel/plugsched/version                    the variant and its version
+ * /sys/kernel/plugsched/functions/<name>,<sympos>/patched
+ */
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/kobject.h>
+#include <linux/stop_machine.h>
+#include <linux/sysfs.h>
+
+#define PLUGSCHED_TRIES		10
+#define PLUGSCHED_RETRY_MS	20
+#define PLUGSCHED_STEPS		4
+
+#define PLUGSCHED_REDIRECT_FILE(id)						\
+	extern const struct plugsched_redirect plugsched_redirects_##id[];	\
+	extern const unsigned int plugsched_nr_redirects_##id;
+#include "redirect-files.h"
+#undef PLUGSCHED_REDIRECT_FILE
+
+extern const char plugsched_version[];
+
+static DEFINE_MUTEX(plugsched_lock);
+static bool plugsched_installed;
+static struct plugsched_patch *plugsched_patches;
+static unsigned int plugsched_nr_patches;
+static unsigned int *plugsched_slots;
+
+struct plugsched_switch {
+	bool install;
+	unsigned int nr_cpus;
+	struct task_struct *initiator;
+	int ret;
+	struct task_struct *culprit;
+	unsigned long where;
+	atomic_t arrived[PLUGSCHED_STEPS];
+	u64 t0, t1, t2;
+};
+
+/* Everyone waits for everyone at each step. */
+static void plugsched_barrier(struct plugsched_switch *s, int step)
+{
+	atomic_inc(&s->arrived[step]);
+	while (atomic_read(&s->arrived[step]) < s->nr_cpus)
+		cpu_relax();
+}
+
+static int plugsched_stop_handler(void *data)
+{
+	struct plugsched_switch *s = data;
+	unsigned int slot = plugsched_slots[smp_processor_id()];
+	struct task_struct *culprit = NULL;
+	unsigned long where = 0;
+	unsigned int i;
+
+	if (slot == 0) {
+		s->t0 = ktime_get_ns();
+		if (!plugsched_parking_fits())
+			cmpxchg(&s->ret, 0, -EAGAIN);
+	}
+	if (plugsched_check_stacks(s->install, slot, s->nr_cpus, s->initiator, &culprit, &where) &&
+	    cmpxchg(&s->ret, 0, -EBUSY) == 0) {
+		s->culprit = culprit;
+		s->where = where;
+	}
+	plugsched_barrier(s, 0);
+	if (READ_ONCE(s->ret))
+		return 0;
+
+	if (slot == 0)
+		s->t1 = ktime_get_ns();
+	plugsched_park_cpu();
+	plugsched_barrier(s, 1);
+
+	if (slot == 0) {
+		plugsched_switch_classes(s->install);
+		for (i = 0; i < plugsched_nr_patches; i++)
+			plugsched_write_patch(&plugsched_patches[i], s->install);
+	}
+	plugsched_barrier(s, 2);
+
+	plugsched_sync_core();
+	plugsched_unpark_cpu();
+	plugsched_barrier(s, 3);
+	if (slot == 0)
+		s->t2 = ktime_get_ns();
+	return 0;
+}
+
+/* One attempt; process context, plugsched_lock held. */
+static int plugsched_switch_once(bool install, struct plugsched_switch *s)
+{
+	unsigned int cpu, n = 0;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->install = install;
+	s->initiator = current;
+	ret = plugsched_alloc_parking();
+	if (ret)
+		return ret;
+	cpus_read_lock();
+	if (install)
+		plugsched_inherit_features();
+	for_each_online_cpu(cpu)
+		plugsched_slots[cpu] = n++;
+	s->nr_cpus = n;
+	mutex_lock(&text_mutex);
+	ret = stop_machine_cpuslocked(plugsched_stop_handler, s, cpu_online_mask);
+	mutex_unlock(&text_mutex);
+	cpus_read_unlock();
+	plugsched_free_parking();
+	if (ret)
+		return ret;
+	if (atomic_read(&plugsched_parked_overflow))
+		pr_err("plugsched: %d queued tasks could not be moved (more than %u)\n",
+		       atomic_read(&plugsched_parked_overflow), plugsched_parked_max);
+	return s->ret;
+}
+
+static int plugsched_switch(bool install)
+{
+	struct plugsched_switch s;
+	u64 start = ktime_get_ns(), end;
+	unsigned int i, intact;
+	int ret = 0, tries;
+
+	if (install == plugsched_installed)
+		return 0;
+	for (tries = 1; tries <= PLUGSCHED_TRIES; tries++) {
+		ret = plugsched_switch_once(install, &s);
+		if (ret != -EBUSY && ret != -EAGAIN)
+			break;
+		if (s.culprit)
+			pr_info("plugsched: try %d: %s/%d is inside %pS, retrying\n",
+				tries, s.culprit->comm, task_pid_nr(s.culprit), (void *)s.where);
+		msleep(PLUGSCHED_RETRY_MS);
+	}
+	end = ktime_get_ns();
+	if (ret) {
+		pr_err("plugsched: %s failed after %d tries: %d%s\n",
+		       install ? "install" : "rollback", min(tries, PLUGSCHED_TRIES), ret,
+		       ret == -EBUSY ? " (some task stayed inside code that would change; try again)" : "");
+		return ret;
+	}
+	for (i = 0, intact = 0; i < plugsched_nr_patches; i++)
+		intact += plugsched_patch_intact(&plugsched_patches[i]);
+	pr_info("plugsched: %u of %u function entries %s\n", intact, plugsched_nr_patches,
+		install ? "jump to the module" : "restored byte for byte");
+	plugsched_installed = install;
+	if (install)
+		__module_get(THIS_MODULE);
+	else
+		module_put(THIS_MODULE);
+	pr_info("plugsched: %s: %u cpus, %d threads, %d tasks moved, stop machine %llu us, stack check %llu us, state rebuild %llu us, total %llu us\n",
+		install ? "installed the module's scheduler" : "restored the built-in scheduler",
+		s.nr_cpus, nr_threads, atomic_read(&plugsched_parked_nr),
+		(s.t2 - s.t0) / NSEC_PER_USEC, (s.t1 - s.t0) / NSEC_PER_USEC,
+		(s.t2 - s.t1) / NSEC_PER_USEC, (end - start) / NSEC_PER_USEC);
+	return 0;
+}
+
+/* sysfs */
+
+struct plugsched_fn_kobj {
+	struct kobject kobj;
+	const struct plugsched_patch *pp;
+};
+
+static struct kobject *plugsched_kobj;
+static struct kobject *plugsched_functions_kobj;
+static struct plugsched_fn_kobj *plugsched_fn_kobjs;
+
+static ssize_t enable_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(plugsched_installed));
+}
+
+static ssize_t enable_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	bool enable;
+	int ret;
+
+	ret = kstrtobool(buf, &enable);
+	if (ret)
+		return ret;
+	mutex_lock(&plugsched_lock);
+	ret = plugsched_switch(enable);
+	mutex_unlock(&plugsched_lock);
+	return ret ? ret : count;
+}
+
+static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", plugsched_version);
+}
+
+static struct kobj_attribute plugsched_enable_attr = __ATTR_RW(enable);
+static struct kobj_attribute plugsched_version_attr = __ATTR_RO(version);
+
+static struct attribute *plugsched_attrs[] = {
+	&plugsched_enable_attr.attr,
+	&plugsched_version_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group plugsched_group = {
+	.attrs = plugsched_attrs,
+};
+
+static ssize_t patched_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	const struct plugsched_fn_kobj *f = container_of(kobj, struct plugsched_fn_kobj, kobj);
+
+	return sysfs_emit(buf, "%d\n", f->pp->patched && plugsched_patch_intact(f->pp));
+}
+
+static struct kobj_attribute plugsched_patched_attr = __ATTR_RO(patched);
+
+static struct attribute *plugsched_fn_attrs[] = {
+	&plugsched_patched_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(plugsched_fn);
+
+static void plugsched_fn_release(struct kobject *kobj)
+{
+}
+
+static struct kobj_type plugsched_fn_ktype = {
+	.release = plugsched_fn_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = plugsched_fn_groups,
+};
+
+static void plugsched_remove_sysfs(void)
+{
+	unsigned int i;
+
+	if (plugsched_fn_kobjs)
+		for (i = 0; i < plugsched_nr_patches; i++)
+			if (plugsched_fn_kobjs[i].pp)
+				kobject_put(&plugsched_fn_kobjs[i].kobj);
+	kfree(plugsched_fn_kobjs);
+	plugsched_fn_kobjs = NULL;
+	kobject_put(plugsched_functions_kobj);
+	plugsched_functions_kobj = NULL;
+	if (plugsched_kobj)
+		sysfs_remove_group(plugsched_kobj, &plugsched_group);
+	kobject_put(plugsched_kobj);
+	plugsched_kobj = NULL;
+}
+
+static int plugsched_create_sysfs(void)
+{
+	unsigned int i;
+	int ret;
+
+	plugsched_kobj = kobject_create_and_add("plugsched", kernel_kobj);
+	if (!plugsched_kobj)
+		return -ENOMEM;
+	ret = sysfs_create_group(plugsched_kobj, &plugsched_group);
+	if (ret)
+		goto fail;
+	plugsched_functions_kobj = kobject_create_and_add("functions", plugsched_kobj);
+	plugsched_fn_kobjs = kcalloc(plugsched_nr_patches, sizeof(*plugsched_fn_kobjs), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!plugsched_functions_kobj || !plugsched_fn_kobjs)
+		goto fail;
+	for (i = 0; i < plugsched_nr_patches; i++) {
+		const struct plugsched_patch *pp = &plugsched_patches[i];
+
+		plugsched_fn_kobjs[i].pp = pp;
+		ret = kobject_init_and_add(&plugsched_fn_kobjs[i].kobj, &plugsched_fn_ktype,
+					   plugsched_functions_kobj, "%s,%lu",
+					   pp->r->name, pp->r->sympos);
+		if (ret)
+			goto fail;
+	}
+	return 0;
+fail:
+	plugsched_remove_sysfs();
+	return ret;
+}
+
+/* Every file's table, checked against the kernel. */
+static int plugsched_prepare_patches(void)
+{
+	unsigned int n = 0, i, k = 0;
+	int ret = 0;
+
+#define PLUGSCHED_REDIRECT_FILE(id) n += plugsched_nr_redirects_##id;
+#include "redirect-files.h"
+#undef PLUGSCHED_REDIRECT_FILE
+	plugsched_patches = kvcalloc(n, sizeof(*plugsched_patches), GFP_KERNEL);
+	if (!plugsched_patches)
+		return -ENOMEM;
+#define PLUGSCHED_REDIRECT_FILE(id)						\
+	for (i = 0; i < plugsched_nr_redirects_##id; i++) {			\
+		int err = plugsched_prepare_patch(&plugsched_patches[k++],	\
+						  &plugsched_redirects_##id[i]);	\
+		if (err && !ret)						\
+			ret = err;						\
+	}
+#include "redirect-files.h"
+#undef PLUGSCHED_REDIRECT_FILE
+	plugsched_nr_patches = n;
+	return ret;
+}
+
+static void plugsched_release(void)
+{
+	plugsched_remove_sysfs();
+	plugsched_unmap_classes();
+	plugsched_free_ranges();
+	kvfree(plugsched_patches);
+	plugsched_patches = NULL;
+	kfree(plugsched_slots);
+	plugsched_slots = NULL;
+}
+
+static int __init plugsched_init(void)
+{
+	int ret;
+
+	plugsched_slots = kcalloc(nr_cpu_ids, sizeof(*plugsched_slots), GFP_KERNEL);
+	if (!plugsched_slots)
+		return -ENOMEM;
+	ret = plugsched_prepare_patches();
+	if (!ret)
+		ret = plugsched_build_ranges(plugsched_patches, plugsched_nr_patches);
+	if (!ret)
+		ret = plugsched_map_classes();
+	if (!ret)
+		ret = plugsched_create_sysfs();
+	if (!ret) {
+		mutex_lock(&plugsched_lock);
+		ret = plugsched_switch(true);
+		mutex_unlock(&plugsched_lock);
+	}
+	if (ret) {
+		plugsched_release();
+		return ret;
+	}
+	pr_info("plugsched: %s: %u functions redirected\n", plugsched_version, plugsched_nr_patches);
+	return 0;
+}
+
+static void __exit plugsched_exit(void)
+{
+	/* Installed means pinned: rmmod cannot get here before a rollback. */
+	WARN_ON(plugsched_installed);
+	plugsched_release();
+}
+
+module_init(plugsched_init);
+module_exit(plugsched_exit);

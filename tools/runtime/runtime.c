@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * plugsched-nx runtime: the live update of the scheduler.
+ *
+ * Included at the end of the extracted kernel/sched/core.c, so it sees the
+ * scheduler's own types and static helpers (struct rq, enqueue_task, ...).
+ * Each part is a file of its own:
+ *   patch-x86.c    jumps at the kernel's function entries
+ *   stack-check.c  no task inside code that changes
+ *   classes.c      the sched_class tables
+ *   requeue.c      every queued task moves to the arriving scheduler
+ *   features.c     sched features carried over
+ *   control.c      install, rollback, sysfs, module init and exit
+ */
+#include "runtime.h"
+
+#include "patch-x86.c"
+#include "stack-check.c"
+#include "classes.c"
+#include "requeue.c"
+#include "features.c"
+#include "control.c"
