@@ -20,6 +20,36 @@ function facts(u: CollectedUnit[], extra: Partial<VmlinuxFacts> = {}, inlined: s
 const names = (a: ReturnType<typeof analyzeBoundary>, cls: keyof ReturnType<typeof analyzeBoundary>['classes']) => a.classes[cls].map((e) => e.name);
 
 describe('boundary analysis', () => {
+  it('keeps kernelFunctions in the kernel and makes what they call interfaces (inlined callees stay with them)', () => {
+    const u = unit([
+      fn('schedule', 'kernel/sched/core.c', ['submit', '__schedule'], { linkage: 'global' }),
+      fn('submit', 'kernel/sched/core.c', ['flush']),
+      fn('flush', 'kernel/sched/core.c'),
+      fn('__schedule', 'kernel/sched/core.c', ['pick']),
+      fn('pick', 'kernel/sched/core.c'),
+      fn('idle_hook', 'kernel/sched/core.c', [], { weak: true, linkage: 'global' }),
+      fn('do_idle', 'kernel/sched/core.c', ['idle_hook', 'schedule'], { linkage: 'global' }),
+    ]);
+    const a = analyzeBoundary(u, facts(u, {}, ['submit']), config([], { kernelFunctions: [{ name: 'schedule', reason: 'tasks sleep in it' }, { name: 'do_idle', reason: 'the idle loop' }] }));
+    expect(a.errors).toEqual([]);
+    expect(names(a, 'outsider')).toEqual(['do_idle', 'idle_hook', 'schedule']);
+    expect(a.reasons['schedule (kernel/sched/core.c)']).toEqual(['kept in the kernel (kernelFunctions): tasks sleep in it']);
+    // __schedule is called by the kernel's schedule(): it must be redirected, and what it calls stays the module's
+    expect(names(a, 'interface')).toEqual(['__schedule', 'flush']);
+    expect(names(a, 'insider')).toEqual(['pick']);
+    // submit has no copy of its own in vmlinux: it is part of the kernel's schedule(), so what it calls is an entry too
+    expect(names(a, 'outsider_inline')).toEqual(['submit']);
+    expect(a.reasons['flush (kernel/sched/core.c)'][0]).toMatch(/called by submit \(kernel\/sched\/core\.c\), which stays in the kernel/);
+    expect(a.reasons['idle_hook (kernel/sched/core.c)'][0]).toMatch(/a weak default called by do_idle/);
+  });
+
+  it('rejects a kernel function that does not exist or is also an interface', () => {
+    const u = unit([fn('schedule', 'kernel/sched/core.c', [], { linkage: 'global' })]);
+    const a = analyzeBoundary(u, facts(u), config(['schedule'], { kernelFunctions: [{ name: 'schedul', reason: 'x' }, { name: 'schedule', reason: 'y' }] }));
+    expect(a.errors.join(' ')).toMatch(/kernel function "schedul" is not a function defined in the boundary files \(did you mean schedule\?\)/);
+    expect(a.errors.join(' ')).toMatch(/"schedule" is listed both as an interface and in kernelFunctions/);
+  });
+
   it('makes functions reached only through interfaces insiders', () => {
     const u = unit([fn('schedule', 'kernel/sched/core.c', ['pick'], { linkage: 'global' }), fn('pick', 'kernel/sched/core.c', ['helper']), fn('helper', 'kernel/sched/core.c')]);
     const a = analyzeBoundary(u, facts(u), config(['schedule']));

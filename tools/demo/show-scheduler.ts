@@ -1,7 +1,8 @@
 /**
  * The end of the main job: show what `nx run <variant>:module` made, then
- * boot the variant's kernel in QEMU and load the module the way the target
- * host will (symbols resolved from /proc/kallsyms, insmod, rmmod).
+ * boot the variant's kernel in QEMU with 1000 threads running and live-update
+ * it the way a host would (tools/installer/plugsched-install: symbols from
+ * /proc/kallsyms, insmod installs the module's scheduler), then roll back.
  *
  *   node -r @swc-node/register tools/demo/show-scheduler.ts scheduler-x86
  */
@@ -11,9 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadSchedulerConfig } from '../../plugins/plugsched/src/config/scheduler-config';
 import { develTree } from '../../plugins/plugsched/src/kernel/artifacts';
-import { buildInitramfs } from '../../plugins/plugsched/src/vm/initramfs';
-import { judgeConsole } from '../../plugins/plugsched/src/vm/judge';
-import { bootVm } from '../../plugins/plugsched/src/vm/qemu';
+import { runLiveUpdate } from '../../plugins/plugsched/src/vm/live-update';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -28,34 +27,14 @@ async function main(): Promise<number> {
   const devel = await develTree(ROOT, sched.kernel, (l) => process.stdout.write(`${l}\n`));
   const dir = mkdtempSync(join(tmpdir(), 'plugsched-main-'));
   try {
-    const resolver = join(dir, 'symbol-resolve');
-    if (spawnSync('gcc', ['-O2', '-static', '-o', resolver, join(ROOT, 'tools', 'installer', 'symbol-resolve.c')]).status !== 0) throw new Error('cannot build tools/installer/symbol-resolve.c');
-    const initramfs = join(dir, 'initramfs.cpio.gz');
-    await buildInitramfs({
-      outFile: initramfs,
-      files: [
-        { src: join(ROOT, 'tools', 'vm', 'lib.sh'), dest: '/plugsched/lib.sh' },
-        { src: resolver, dest: '/bin/symbol-resolve', mode: 0o755 },
-        { src: ko, dest: '/plugsched/scheduler.ko' },
-      ],
-      script: `. /plugsched/lib.sh
-scenario_begin load-unload
-cp /plugsched/scheduler.ko /tmp/scheduler.ko
-symbol-resolve /tmp/scheduler.ko > /tmp/resolve.log 2>&1
-check resolve "$(cat /tmp/resolve.log)" grep -q "resolved" /tmp/resolve.log
-check insmod "insmod scheduler.ko" insmod /tmp/scheduler.ko
-check loaded "$(grep ^scheduler /proc/modules)" grep -q "^scheduler " /proc/modules
-check rmmod "rmmod scheduler" rmmod scheduler
-scenario_end
-`,
-    });
-    process.stdout.write(`\nbooting ${devel.kernelRelease} in QEMU (2 vCPUs) and loading the module...\n`);
-    const run = await bootVm({ kernel: devel.vmlinuz, initramfs, cpus: 2, memMiB: 1024, timeoutSec: 240, logFile: join(ROOT, 'dist', 'schedulers', name, 'main-vm.log') });
-    const v = judgeConsole(run.console);
-    for (const s of v.scenarios) for (const c of s.checks) process.stdout.write(`  ${c.pass ? 'ok  ' : 'FAIL'} ${c.name}: ${c.evidence}\n`);
-    process.stdout.write(v.pass ? `\nthe ${name} module links into the running kernel (${run.accel}, ${run.seconds.toFixed(1)} s). Console: dist/schedulers/${name}/main-vm.log\n` : `\nFAILED: ${v.reasons.join('; ')}\n`);
-    process.stdout.write('Not yet: the live-update runtime that redirects the running scheduler to the module (next step).\n');
-    return v.pass ? 0 : 1;
+    process.stdout.write(`\nbooting ${devel.kernelRelease} in QEMU (2 vCPUs), 1000 threads running; installing ${name}, then rolling back...\n`);
+    const logFile = join(ROOT, 'dist', 'schedulers', name, 'main-vm.log');
+    const { run, verdict } = await runLiveUpdate({ workspaceRoot: ROOT, devel, ko, cpus: 2, workDir: dir, logFile });
+    for (const s of verdict.scenarios) for (const c of s.checks) process.stdout.write(`  ${c.pass ? 'ok  ' : 'FAIL'} ${s.name}/${c.name}: ${c.evidence}\n`);
+    const evidence = run.console.split('\n').filter((l) => /plugsched: (installed|restored)/.test(l)).map((l) => `  ${l.replace(/^\[[ \d.]+\] /, '')}`);
+    process.stdout.write(`\n${evidence.join('\n')}\n`);
+    process.stdout.write(verdict.pass ? `\n${name} hot-installed into the running kernel and rolled back cleanly (${run.accel}, ${run.seconds.toFixed(1)} s). Console: dist/schedulers/${name}/main-vm.log\n` : `\nFAILED: ${verdict.reasons.join('; ')}\nConsole: dist/schedulers/${name}/main-vm.log\n`);
+    return verdict.pass ? 0 : 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,9 +11,11 @@
  * half a CPU under QEMU's emulation, so the guest stays responsive.
  *
  * Prints "spinners: started N", "spinners: progress T <total>" lines and
- * "spinners: done <total> stalled <periods without progress>".
+ * "spinners: done <total> stalled <periods without progress>". SIGTERM ends
+ * the run early, with the same closing line.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,13 @@
 
 static atomic_ulong total;
 static atomic_int stop;
+static volatile sig_atomic_t terminated;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	terminated = 1;
+}
 static int busy_iterations = 100;
 static long sleep_ns = 50 * 1000000L;
 
@@ -54,6 +63,7 @@ int main(int argc, char **argv)
 		busy_iterations = atoi(argv[3]);
 	if (argc > 4)
 		sleep_ns = atol(argv[4]) * 1000000L;
+	signal(SIGTERM, on_term);
 	pthread_attr_t attr;
 	pthread_t *tids = calloc(n, sizeof(*tids));
 	int started = 0;
@@ -71,10 +81,11 @@ int main(int argc, char **argv)
 	unsigned long last = 0;
 	int stalled = 0;
 
-	for (int t = 0; t < secs * 2; t++) {
+	for (int t = 0; t < secs * 2 && !terminated; t++) {
 		struct timespec half = { 0, 500000000 };
 
-		nanosleep(&half, NULL);
+		if (nanosleep(&half, NULL) && terminated)
+			break;
 		unsigned long now = atomic_load(&total);
 
 		printf("spinners: progress %d %lu\n", t, now);

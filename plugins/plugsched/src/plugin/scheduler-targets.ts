@@ -56,6 +56,19 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
         ],
         outputs: [out('scheduler.ko')],
       }),
+      'vm-test': target('vm-test', 'Live-update the kernel in QEMU with scheduler.ko under 1000 threads, then roll back', {
+        dependsOn: ['module'],
+        inputs: [
+          'variant',
+          { dependentTasksOutputFiles: '**/scheduler.ko', transitive: false },
+          '{workspaceRoot}/tools/installer/**/*',
+          '{workspaceRoot}/tools/vm/**/*',
+          '{workspaceRoot}/plugins/plugsched/src/vm/**/*',
+          '{workspaceRoot}/plugins/plugsched/src/executors/vm-test/**/*',
+          { externalDependencies: ['nx'] },
+        ],
+        outputs: [out('vm-test')],
+      }),
     },
   };
 }

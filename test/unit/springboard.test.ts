@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { springboardEdit } from '../../plugins/plugsched/src/extract/extract-tree';
+import { checkModuleSchedule, parseKernelSchedule, readLayoutHeader, springboardLayoutHeader } from '../../plugins/plugsched/src/extract/springboard';
+
+// The shape of Debian 6.1's __schedule (objdump -d --no-show-raw-insn), shortened.
+const KERNEL = `
+ffffffff81a10af0 <__schedule>:
+ffffffff81a10af0:\tpush   %rbp
+ffffffff81a10af1:\tmov    %rsp,%rbp
+ffffffff81a10af4:\tpush   %r15
+ffffffff81a10af6:\tpush   %r14
+ffffffff81a10af8:\tpush   %r13
+ffffffff81a10afa:\tpush   %r12
+ffffffff81a10afc:\tmov    $0x31980,%r12
+ffffffff81a10b03:\tpush   %rbx
+ffffffff81a10b07:\tsub    $0x20,%rsp
+ffffffff81a10b0b:\tmov    %edi,-0x44(%rbp)
+ffffffff81a10b0e:\tmov    %gs:0x28,%rax
+ffffffff81a10b17:\tmov    %rax,-0x30(%rbp)
+ffffffff81a10e32:\tmov    %r13,%rdi
+ffffffff81a10e35:\tmov    %r12,%rsi
+ffffffff81a10e38:\tcall   ffffffff81003270 <__switch_to_asm>
+ffffffff81a10e3d:\tmov    %rax,%rdi
+ffffffff81a10e40:\tcall   ffffffff810cf1a0 <finish_task_switch.isra.0>
+ffffffff81a10e45:\tmov    -0x30(%rbp),%rax
+ffffffff81a10e49:\tsub    %gs:0x28,%rax
+ffffffff81a10e52:\tjne    ffffffff81a114d2 <__schedule+0x9e2>
+ffffffff81a10e58:\tadd    $0x20,%rsp
+ffffffff81a10e5c:\tpop    %rbx
+ffffffff81a10e5d:\tpop    %r12
+ffffffff81a10e5f:\tpop    %r13
+ffffffff81a10e61:\tpop    %r14
+ffffffff81a10e63:\tpop    %r15
+ffffffff81a10e65:\tpop    %rbp
+ffffffff81a10e66:\tjmp    ffffffff81e01ef0 <__x86_return_thunk>
+`;
+
+describe('__schedule springboard', () => {
+  it("reads the kernel's switch point and frame", () => {
+    const f = parseKernelSchedule(KERNEL);
+    expect(f).toEqual({ switchOffset: 0x348, pushes: ['r15', 'r14', 'r13', 'r12', 'rbx'], localSize: 0x20, canaryOffset: -0x30 });
+    const h = springboardLayoutHeader(f);
+    expect(h).toContain('#define PLUGSCHED_SWITCH_OFFSET 0x348');
+    expect(h).toContain('#define PLUGSCHED_FRAME_BELOW_RBP 0x48');
+    expect(readLayoutHeader(h)).toEqual({ pushes: ['r15', 'r14', 'r13', 'r12', 'rbx'], canaryOffset: -0x30 });
+  });
+
+  it('refuses a kernel whose tail reads state the springboard does not provide', () => {
+    const bad = KERNEL.replace('mov    %rax,%rdi', 'mov    -0x40(%rbp),%rdi');
+    expect(() => parseKernelSchedule(bad)).toThrow(/after its switch point it runs "mov -0x40\(%rbp\),%rdi"/);
+    expect(() => parseKernelSchedule(KERNEL.replace('pop    %r12', 'pop    %r11'))).toThrow(/uses state the springboard does not set up|does not restore/);
+  });
+
+  it("checks the module's __schedule against the kernel's frame", () => {
+    const kernel = { pushes: ['r15', 'r14', 'r13', 'r12', 'rbx'], canaryOffset: -0x30 };
+    const module = KERNEL.replace('<__schedule>', '<__mod___schedule>');
+    expect(checkModuleSchedule(kernel, module)).toEqual([]);
+    expect(checkModuleSchedule(kernel, module.replace('%rax,-0x30(%rbp)', '%rax,-0x38(%rbp)')).join(' ')).toMatch(/stack canary is at -56\(%rbp\) where the kernel's tail checks -48\(%rbp\)/);
+    expect(checkModuleSchedule(kernel, module.replace(/.*push   %r14\n/, '')).join(' ')).toMatch(/saves r15, r13, r12, rbx where the kernel's __schedule saves r15, r14/);
+  });
+
+  it("replaces context_switch's one switch_to with the springboard", () => {
+    const core = 'static void context_switch(void)\n{\n\tswitch_to(prev, next, prev);\n\tbarrier();\n}\n';
+    const r = springboardEdit(core);
+    expect(r.problem).toBeNull();
+    expect(r.text).toContain('#include "plugsched/springboard.h"');
+    expect(r.text).toContain('\tPLUGSCHED_SWITCH_TO(prev, next, prev);');
+    expect(springboardEdit('no switch here').problem).toMatch(/expected exactly one "switch_to\(prev, next, prev\);"/);
+  });
+});
