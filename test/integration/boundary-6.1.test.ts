@@ -44,6 +44,13 @@ describe('boundary of Linux 6.1', () => {
     for (const f of ['__schedule', 'try_to_wake_up', 'wake_up_new_task', 'sched_fork']) expect(inClass('interface', f), f).toBe(true);
   });
 
+  it('keeps the sleep paths in the kernel and redirects what they call', () => {
+    for (const f of ['schedule', 'schedule_idle', 'preempt_schedule_irq', 'do_idle']) expect(inClass('outsider', f), f).toBe(true);
+    expect(boundary.reasons['schedule (kernel/sched/core.c)'][0]).toMatch(/^kept in the kernel \(kernelFunctions\)/);
+    expect(inClass('interface', 'nohz_run_idle_balance')).toBe(true);
+    expect(boundary.reasons['nohz_run_idle_balance (kernel/sched/fair.c)'][0]).toMatch(/called by do_idle \(kernel\/sched\/idle\.c\), which stays in the kernel/);
+  });
+
   it('makes the policy internals insiders, free to change', () => {
     for (const f of ['update_curr', 'pick_next_entity', 'enqueue_task_rt']) expect(inClass('insider', f), f).toBe(true);
     expect(boundary.classes.insider.length).toBeGreaterThanOrEqual(1000);

@@ -32,7 +32,8 @@ mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
-echo 4 > /proc/sys/kernel/printk
+# warnings and worse reach the console (the judge looks for WARNING:, BUG:, stalls); info stays in dmesg
+echo 5 > /proc/sys/kernel/printk
 echo "PLUGSCHED-BOOTED $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
 `;
 

@@ -95,6 +95,8 @@ export function liveUpdateScript(o: Pick<LiveUpdateOptions, 'expectMessage' | 'c
     'wait $spin',
     'check workload-never-stalled "$(tail -1 /tmp/spin.log)" grep -q "stalled 0" /tmp/spin.log',
     'scenario_end',
+    // the runtime's evidence (info level, so not on the console by itself)
+    'dmesg | grep -E "plugsched:|scheduler: " | sed "s/^/PLUGSCHED-DMESG /"',
   );
   return `${lines.join('\n')}\n`;
 }
