@@ -80,7 +80,13 @@ describe('boundary of Linux 6.1', () => {
       expect(core).toContain("/* DON'T MODIFY SIGNATURE OF INTERFACE FUNCTION try_to_wake_up */");
       expect(core).not.toMatch(/^void __init sched_init\(void\)/m);
       const glue = (f: string) => readFileSync(join(build, 'kernel', 'sched', 'plugsched', f), 'utf8');
-      expect(glue('redirects.h')).toContain('PLUGSCHED_REDIRECT(try_to_wake_up, 0)');
+      // the body is the jump target; the name means the kernel's copy everywhere else
+      expect(core).toMatch(/^__mod_try_to_wake_up\(struct task_struct \*p, unsigned int state, int wake_flags\)$/m);
+      expect(glue('redirect-names.h')).toContain('#define try_to_wake_up __orig_try_to_wake_up');
+      expect(core).toContain('PLUGSCHED_REDIRECT(__mod_try_to_wake_up, __orig_try_to_wake_up, "try_to_wake_up", 0)');
+      expect(glue('redirect-files.h')).toContain('PLUGSCHED_REDIRECT_FILE(fair)');
+      expect(glue('springboard-layout.h')).toMatch(/#define PLUGSCHED_SWITCH_OFFSET 0x[0-9a-f]+/);
+      expect(core).toContain('PLUGSCHED_SWITCH_TO(prev, next, prev);');
       expect(glue('tainted.h')).toContain('PLUGSCHED_TAINTED(update_curr, 0)');
       expect(glue('undefined.h')).toMatch(/PLUGSCHED_UNDEFINED\(\w+, \d+\)/);
       const make = spawnSync('make', ['-C', devel.buildDir, `M=${join(build, 'kernel', 'sched')}`, '-j2', 'core.o', 'fair.o', 'build_policy.o', 'build_utility.o'], { encoding: 'utf8' });

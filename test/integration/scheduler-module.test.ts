@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLiveUpdate } from '../../plugins/plugsched/src/vm/live-update';
@@ -62,24 +62,54 @@ describe('scheduler modules for Debian 6.1', () => {
   // The issue's proof: both variants hot-install into the real kernel with 2 and 4 vCPUs while 1000
   // threads run, schedule, and roll back to the built-in scheduler with every entry restored.
   it.each([
-    { variant: 'scheduler-x86', cpus: 2, conflict: true },
-    { variant: 'hello-sched', cpus: 2, conflict: false },
-    { variant: 'scheduler-x86', cpus: 4, conflict: false },
-    { variant: 'hello-sched', cpus: 4, conflict: false },
-  ])('live-updates the running kernel: $variant on $cpus vCPUs', async ({ variant, cpus, conflict }) => {
+    { variant: 'scheduler-x86', cpus: 2, scenarios: ['conflict', 'live-update'] },
+    { variant: 'hello-sched', cpus: 2, scenarios: ['live-update', 'features'] },
+    { variant: 'scheduler-x86', cpus: 4, scenarios: ['live-update'] },
+    { variant: 'hello-sched', cpus: 4, scenarios: ['live-update'] },
+  ])('live-updates the running kernel: $variant on $cpus vCPUs ($scenarios)', async ({ variant, cpus, scenarios }) => {
     const devel = await develTree();
     const expectMessage = variant === 'hello-sched' ? "scheduler: Hi, I'm the new scheduler!" : undefined;
-    const { run, verdict } = await runLiveUpdate({ workspaceRoot: WORKSPACE, devel, ko: ko(a, variant), cpus, conflict, expectMessage, workDir: a.dir, logFile: join(a.dir, `${variant}-${cpus}.log`) });
+    const { run, verdict } = await runLiveUpdate({ workspaceRoot: WORKSPACE, devel, ko: ko(a, variant), cpus, scenarios, expectMessage, workDir: a.dir, logFile: join(a.dir, `${variant}-${cpus}.log`) });
     const tail = run.console.slice(-4000);
     expect(verdict.reasons, tail).toEqual([]);
     const checks = verdict.scenarios.flatMap((s) => s.checks.map((c) => `${s.name}/${c.name}`));
     expect(checks).toEqual(expect.arrayContaining(['install/install', 'install/all-entries-patched', 'install/workload-runs', 'rollback/entries-restored', 'rollback/builtin-runs', 'rollback/workload-never-stalled']));
-    if (conflict) expect(checks).toEqual(expect.arrayContaining(['conflict/refused', 'conflict/names-the-function']));
+    if (scenarios.includes('conflict')) expect(checks).toEqual(expect.arrayContaining(['conflict/refused', 'conflict/names-the-function', 'conflict/installs-once-free']));
+    // the variant's own feature is served by the module's debugfs handlers, and goes away with it
+    if (scenarios.includes('features')) expect(verdict.scenarios.find((s) => s.name === 'features')?.checks.find((c) => c.name === 'variant-feature-shows')?.evidence).toMatch(/PLUGSCHED_HELLO/);
     if (expectMessage) expect(checks).toContain('install/variant-runs');
     else expect(run.console).not.toContain("Hi, I'm the new scheduler");
-    expect(run.console).toMatch(new RegExp(`plugsched: installed the module's scheduler: ${cpus} cpus, \\d{4} threads, \\d+ tasks moved, stop machine \\d+ us, stack check \\d+ us, state rebuild \\d+ us, total \\d+ us`));
+    expect(run.console).toMatch(new RegExp(`plugsched: installed the module's scheduler: ${cpus} cpus, \\d{4} threads, \\d+ tasks moved, stop machine \\d+ us, stack check \\d+ us, state rebuild \\d+ us, text patching \\d+ us, total \\d+ us`));
     expect(run.console).toMatch(/plugsched: restored the built-in scheduler: /);
   }, 420_000);
+
+  it('vm-test runs every scenario on scheduler-x86, records the downtime lines, and passes', () => {
+    const r = a.nx(['run', 'scheduler-x86:vm-test', '--output-style=stream']);
+    expect(r.code, r.out.slice(-4000)).toBe(0);
+    const j = JSON.parse(readFileSync(join(a.dir, 'dist', 'schedulers', 'scheduler-x86', 'vm-test.json'), 'utf8'));
+    expect(j.pass).toBe(true);
+    expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback', 'conflict', 'features', 'syscalls', 'sysctls', 'cycles', 'hotplug', 'cpu-max', 'mem-pressure', 'threads-10k']);
+    // one install happened with the 10 000-thread workload
+    expect(j.switches.join('\n')).toMatch(/installed the module's scheduler: 2 cpus, 1\d{4} threads, \d+ tasks moved, stop machine \d+ us/);
+    expect(readFileSync(join(a.dir, 'dist', 'schedulers', 'scheduler-x86', 'vm-test.log'), 'utf8')).toContain('PLUGSCHED-DONE');
+  }, 900_000);
+
+  it('vm-test fails on a module that oopses, and shows the oops lines and the scenario', () => {
+    // a variant that dereferences NULL at the top of sched_fork(): the first fork after the install oopses
+    const base = join(a.dir, 'dist', 'kernels', 'debian-6.1-cloud-amd64', 'mod', 'kernel', 'sched', 'core.c');
+    const broken = readFileSync(base, 'utf8').replace('__mod_sched_fork(unsigned long clone_flags, struct task_struct *p)\n{\n', '__mod_sched_fork(unsigned long clone_flags, struct task_struct *p)\n{\n\t*(volatile int *)0 = 0; /* broken on purpose */\n');
+    const dir = join(a.dir, 'schedulers', 'broken-sched');
+    mkdirSync(join(dir, 'patches'), { recursive: true });
+    writeFileSync(join(dir, 'scheduler.yaml'), 'kernel: debian-6.1-cloud-amd64\nversion: 0.0.1\ndescription: oopses on purpose\n');
+    writeFileSync(join(a.dir, 'core.c.broken'), broken);
+    const diff = spawnSync('diff', ['-u', '--label', 'a/kernel/sched/core.c', '--label', 'b/kernel/sched/core.c', base, join(a.dir, 'core.c.broken')], { encoding: 'utf8' }).stdout;
+    expect(diff).toContain('+\t*(volatile int *)0 = 0;');
+    writeFileSync(join(dir, 'patches', '0001-oops.patch'), diff);
+    const r = a.nx(['run', 'broken-sched:vm-test', '--scenarios=live-update', '--output-style=stream']);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/vm-test of broken-sched failed: .*the kernel reported trouble during scenario install: .*(BUG: kernel NULL pointer dereference|Oops)/);
+    expect(r.out).toMatch(/Console:\n(.*\n)*.*__mod_sched_fork/);
+  }, 900_000);
 
   it('is bit-for-bit reproducible in another workspace at another path', () => {
     b = tempWorkspace({ schedulers: ['hello-sched'] });

@@ -45,7 +45,7 @@ struct plugsched_switch {
 	struct task_struct *culprit;
 	unsigned long where;
 	atomic_t arrived[PLUGSCHED_STEPS];
-	u64 t0, t1, t2;
+	u64 t0, t1, t2, tp0, tp1;
 };
 
 /* Everyone waits for everyone at each step. */
@@ -84,9 +84,11 @@ static int plugsched_stop_handler(void *data)
 	plugsched_barrier(s, 1);
 
 	if (slot == 0) {
+		s->tp0 = ktime_get_ns();
 		plugsched_switch_classes(s->install);
 		for (i = 0; i < plugsched_nr_patches; i++)
 			plugsched_write_patch(&plugsched_patches[i], s->install);
+		s->tp1 = ktime_get_ns();
 	}
 	plugsched_barrier(s, 2);
 
@@ -163,11 +165,12 @@ static int plugsched_switch(bool install)
 		__module_get(THIS_MODULE);
 	else
 		module_put(THIS_MODULE);
-	pr_info("plugsched: %s: %u cpus, %d threads, %d tasks moved, stop machine %llu us, stack check %llu us, state rebuild %llu us, total %llu us\n",
+	pr_info("plugsched: %s: %u cpus, %d threads, %d tasks moved, stop machine %llu us, stack check %llu us, state rebuild %llu us, text patching %llu us, total %llu us\n",
 		install ? "installed the module's scheduler" : "restored the built-in scheduler",
 		s.nr_cpus, nr_threads, atomic_read(&plugsched_parked_nr),
 		(s.t2 - s.t0) / NSEC_PER_USEC, (s.t1 - s.t0) / NSEC_PER_USEC,
-		(s.t2 - s.t1) / NSEC_PER_USEC, (end - start) / NSEC_PER_USEC);
+		(s.t2 - s.t1 - (s.tp1 - s.tp0)) / NSEC_PER_USEC, (s.tp1 - s.tp0) / NSEC_PER_USEC,
+		(end - start) / NSEC_PER_USEC);
 	return 0;
 }
 

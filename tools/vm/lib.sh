@@ -35,3 +35,45 @@ scenario_end() {
 	if [ "$SCENARIO_FAILED" = 0 ]; then r=pass; else r=fail; fi
 	echo "PLUGSCHED-SCENARIO $SCENARIO END $r $t"
 }
+
+# --- live update helpers (scheduler module at $KO, marker line in $MARKER) ---
+
+workload_start() {
+	# workload_start THREADS [SLEEP_MS]: spinners in the background until workload_stop
+	spinners "$1" 600 100 "${2:-50}" > /tmp/spin.log &
+	WORKLOAD=$!
+	# all threads exist (creating thousands takes a while under emulation), then a moment of running
+	i=0
+	while ! grep -q "spinners: started" /tmp/spin.log && [ $i -lt 120 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	sleep 2
+}
+
+workload_stop() {
+	kill -TERM "$WORKLOAD"
+	wait "$WORKLOAD"
+	check workload-never-stalled "$(tail -1 /tmp/spin.log)" grep -q "stalled 0" /tmp/spin.log
+}
+
+progress() {
+	grep progress /tmp/spin.log | tail -1 | cut -d" " -f4
+}
+
+installed() {
+	[ -d /sys/kernel/plugsched ] && [ "$(cat /sys/kernel/plugsched/enable)" = 1 ]
+}
+
+sched_install() {
+	out=$(plugsched-install install "$KO" 2>&1)
+}
+
+sched_uninstall() {
+	out=$(plugsched-install uninstall 2>&1)
+}
+
+# the dmesg line of the last install or rollback, without its timestamp
+last_switch_line() {
+	dmesg | grep -E "plugsched: (installed|restored) " | tail -1 | sed "s/.*plugsched: //"
+}

@@ -244,6 +244,8 @@ export function extractTree(input: ExtractInput): ExtractResult {
   // 3. Glue for the runtime.
   emit(`${SCHED_DIR}/plugsched/redirect-files.h`, redirectFilesHeader(redirects));
   emit(`${SCHED_DIR}/plugsched/redirect-names.h`, redirectNamesHeader(redirects));
+  // The kernel's own feature list, for the runtime to carry the kernel's settings over by name.
+  if (hasRuntime && existsSync(join(sourceTree, SCHED_DIR, 'features.h'))) emit(`${SCHED_DIR}/plugsched/kernel-features.h`, readFileSync(join(sourceTree, SCHED_DIR, 'features.h'), 'utf8'));
   if (input.springboardLayout !== null) emit(`${SCHED_DIR}/plugsched/springboard-layout.h`, input.springboardLayout);
   emit(`${SCHED_DIR}/plugsched/tainted.h`, symbolListHeader('kernel functions the module supersedes (for conflict checks)', 'PLUGSCHED_TAINTED', classes.tainted ?? []));
   emit(`${SCHED_DIR}/plugsched/undefined.h`, symbolListHeader('scheduler functions the module takes from the running kernel at install time', 'PLUGSCHED_UNDEFINED', classes.undefined ?? []));

@@ -56,7 +56,7 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
         ],
         outputs: [out('scheduler.ko')],
       }),
-      'vm-test': target('vm-test', 'Live-update the kernel in QEMU with scheduler.ko under 1000 threads, then roll back', {
+      'vm-test': target('vm-test', 'Live-update the kernel in QEMU with scheduler.ko, run the scenarios, roll back', {
         dependsOn: ['module'],
         inputs: [
           'variant',
@@ -67,7 +67,7 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
           '{workspaceRoot}/plugins/plugsched/src/executors/vm-test/**/*',
           { externalDependencies: ['nx'] },
         ],
-        outputs: [out('vm-test')],
+        outputs: [out('vm-test.json'), out('vm-test.log')],
       }),
     },
   };

@@ -1,33 +1,47 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { ensureDevel } from '../../kernel/devel';
 import { PlugschedError } from '../../util/errors';
-import { runLiveUpdate } from '../../vm/live-update';
+import { DEFAULT_VM_SCENARIOS, runLiveUpdate } from '../../vm/live-update';
 import type { ExecutorResult } from '../kernel-step';
 import { runSchedulerStep } from '../scheduler-step';
 
 export interface VmTestOptions {
-  cpus?: number[];
-  threads?: number;
+  cpus?: number;
+  memory?: number;
+  scenarios?: string[] | string;
 }
 
-/** Live-update the variant's kernel in QEMU: dist/schedulers/<name>/vm-test/{report.json,vm-<cpus>.log}. */
+/** Live-update the variant's kernel in QEMU and run the scenarios: dist/schedulers/<name>/vm-test.{log,json}. */
 export default async function vmTestExecutor(options: VmTestOptions, context: ExecutorContext): Promise<ExecutorResult> {
-  return runSchedulerStep(context, ['vm-test'], async ({ workspaceRoot, scheduler, kernel, outDir, log }) => {
+  return runSchedulerStep(context, ['vm-test.log', 'vm-test.json'], async ({ workspaceRoot, scheduler, kernel, outDir, log }) => {
     const devel = await ensureDevel(kernel, log);
-    const dir = join(outDir, 'vm-test');
-    mkdirSync(dir, { recursive: true });
-    const report: { cpus: number; pass: boolean; checks: { scenario: string; check: string; pass: boolean }[]; reasons: string[] }[] = [];
-    for (const cpus of options.cpus ?? [2, 4]) {
-      log(`vm-test: booting ${devel.kernelRelease} with ${cpus} vCPUs, ${options.threads ?? 1000} threads, installing ${scheduler.name}...`);
-      const { run, verdict } = await runLiveUpdate({ workspaceRoot, devel, ko: join(outDir, 'scheduler.ko'), cpus, threads: options.threads, expectMessage: scheduler.marker ?? undefined, workDir: dir, logFile: join(dir, `vm-${cpus}.log`) });
-      for (const s of verdict.scenarios) for (const c of s.checks) log(`  ${c.pass ? 'ok  ' : 'FAIL'} ${s.name}/${c.name}: ${c.evidence}`);
-      log(`vm-test: ${cpus} vCPUs: ${verdict.pass ? 'pass' : `FAIL (${verdict.reasons.join('; ')})`} (${run.accel}, ${run.seconds.toFixed(1)} s)`);
-      report.push({ cpus, pass: verdict.pass, checks: verdict.scenarios.flatMap((s) => s.checks.map((c) => ({ scenario: s.name, check: c.name, pass: c.pass }))), reasons: verdict.reasons });
+    const cpus = options.cpus ?? 2;
+    const scenarios = typeof options.scenarios === 'string' ? options.scenarios.split(',').map((s) => s.trim()).filter(Boolean) : (options.scenarios ?? [...DEFAULT_VM_SCENARIOS]);
+    const work = mkdtempSync(join(tmpdir(), 'plugsched-vm-test-'));
+    try {
+      log(`vm-test: booting ${devel.kernelRelease} in QEMU with ${cpus} vCPUs; scenarios: ${scenarios.join(', ')}`);
+      const logFile = join(outDir, 'vm-test.log');
+      const { run, verdict } = await runLiveUpdate({ workspaceRoot, devel, ko: join(outDir, 'scheduler.ko'), cpus, memMiB: options.memory, scenarios, expectMessage: scheduler.marker ?? undefined, workDir: work, logFile });
+      for (const s of verdict.scenarios) {
+        log(`  ${s.status === 'pass' ? 'pass' : s.status.toUpperCase()} ${s.name} (${s.ms ?? '?'} ms)`);
+        for (const c of s.checks) if (!c.pass) log(`       FAIL ${c.name}: ${c.evidence}`);
+      }
+      const switches = run.console.split('\n').filter((l) => /PLUGSCHED-DMESG .*plugsched: (installed|restored) /.test(l)).map((l) => l.replace(/^.*plugsched: /, ''));
+      for (const l of switches.slice(0, 3)) log(`  ${l}`);
+      writeFileSync(join(outDir, 'vm-test.json'), `${JSON.stringify({ kernel: kernel.id, release: devel.kernelRelease, cpus, accel: run.accel, pass: verdict.pass, reasons: verdict.reasons, scenarios: verdict.scenarios, switches }, null, 2)}\n`);
+      if (!verdict.pass) {
+        // the first sign of trouble and what the kernel printed after it (the oops and its call trace)
+        const lines = run.console.split('\n');
+        const first = verdict.trouble.length > 0 ? lines.findIndex((l) => l.includes(verdict.trouble[0].line)) : -1;
+        const trouble = first < 0 ? '' : lines.slice(first, first + 40).map((l) => `  ${l.replace(/\r$/, '')}`).join('\n');
+        throw new PlugschedError(`vm-test of ${scheduler.name} failed: ${verdict.reasons.join('; ')}${trouble ? `\nConsole:\n${trouble}` : ''}\nFull console: dist/schedulers/${scheduler.name}/vm-test.log; results: vm-test.json.`);
+      }
+      log(`vm-test: ${scheduler.name} passed ${verdict.scenarios.length} scenarios (${run.accel}, ${run.seconds.toFixed(0)} s)`);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
-    writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    const failed = report.filter((r) => !r.pass);
-    if (failed.length > 0) throw new PlugschedError(`vm-test of ${scheduler.name} failed with ${failed.map((r) => `${r.cpus} vCPUs (${r.reasons.join('; ')})`).join(', ')}. Console logs: dist/schedulers/${scheduler.name}/vm-test/.`);
   });
 }

@@ -1,0 +1,32 @@
+# cpu-max: cgroup v2 cpu.max at 50% keeps a busy loop well under a full CPU before, during and after.
+busy_share() {
+	# a busy loop in the group for 3 s; prints its CPU use in percent of one CPU
+	g=/sys/fs/cgroup/plugsched
+	sh -c 'echo $$ > /sys/fs/cgroup/plugsched/cgroup.procs; while :; do :; done' &
+	pid=$!
+	sleep 1
+	u0=$(grep usage_usec $g/cpu.stat | cut -d" " -f2)
+	sleep 3
+	u1=$(grep usage_usec $g/cpu.stat | cut -d" " -f2)
+	kill $pid
+	wait $pid 2>/dev/null
+	echo $(( (u1 - u0) / 30000 ))
+}
+
+scenario_cpu_max() {
+	scenario_begin cpu-max
+	grep -q " /sys/fs/cgroup " /proc/mounts || mount -t cgroup2 none /sys/fs/cgroup
+	echo +cpu > /sys/fs/cgroup/cgroup.subtree_control
+	mkdir -p /sys/fs/cgroup/plugsched
+	echo "50000 100000" > /sys/fs/cgroup/plugsched/cpu.max
+	b=$(busy_share)
+	sched_install
+	d=$(busy_share)
+	sched_uninstall
+	a=$(busy_share)
+	check throttled-before "${b}%" sh -c "[ $b -ge 20 ] && [ $b -le 75 ]"
+	check throttled-during "${d}%" sh -c "[ $d -ge 20 ] && [ $d -le 75 ]"
+	check throttled-after "${a}%" sh -c "[ $a -ge 20 ] && [ $a -le 75 ]"
+	rmdir /sys/fs/cgroup/plugsched
+	scenario_end
+}
