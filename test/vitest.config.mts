@@ -11,7 +11,8 @@ export default defineConfig({
     // Integration and end-to-end tests share one kernel store and one VM at a time:
     // run files one after another so two cores are not oversubscribed.
     fileParallelism: false,
-    testTimeout: 60_000,
+    // a bound against hangs, not a speed check: shared machines are slow at times
+    testTimeout: 600_000,
     hookTimeout: 900_000,
     reporters: ['default'],
   },

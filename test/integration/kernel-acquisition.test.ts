@@ -53,13 +53,13 @@ describe('kernel acquisition (real Debian 6.1 packages)', () => {
       expect(text).not.toContain(store);
       expect(text).not.toContain(ws.dir);
     }
-  });
+  }, 600_000);
 
   it('is an Nx cache hit the second time', () => {
     const r = ws.nx(['run-many', '-t', 'source', 'devel', '-p', KERNEL, '--parallel=1']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Nx read the output from the cache instead of running the command for 3 out of 3 tasks/);
-  });
+  }, 600_000);
 
   it('re-materializes a deleted store entry for the next consumer', async () => {
     const devel = manifest('devel') as { store: string; buildDir: string };
@@ -74,7 +74,7 @@ describe('kernel acquisition (real Debian 6.1 packages)', () => {
     } finally {
       delete process.env.PLUGSCHED_STORE;
     }
-  });
+  }, 600_000);
 
   it('builds a one-file module against the stored devel tree', async () => {
     process.env.PLUGSCHED_STORE = store;
@@ -90,7 +90,7 @@ describe('kernel acquisition (real Debian 6.1 packages)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 600_000);
 
   it('fails clearly on a wrong sha256 and leaves no store entry or manifest', () => {
     const bad = 'debian-6.1-wrong-sha';
@@ -104,7 +104,7 @@ describe('kernel acquisition (real Debian 6.1 packages)', () => {
     expect(readdirSync(store).sort()).toEqual(before);
     expect(existsSync(join(ws.dir, 'dist', 'kernels', bad, 'fetch.json'))).toBe(false);
     expect(existsSync(join(ws.dir, 'dist', 'kernels', bad, 'devel.json'))).toBe(false);
-  });
+  }, 600_000);
 
   it('fails clearly when apt does not know the version', () => {
     const bad = 'debian-6.1-no-such-version';
@@ -116,7 +116,7 @@ describe('kernel acquisition (real Debian 6.1 packages)', () => {
     rmSync(emptyPackageDir, { recursive: true, force: true });
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/kernel\.yaml: apt cannot find linux-source-6\.1 version 6\.1\.999-9 .*apt-cache policy linux-source-6\.1/);
-  });
+  }, 600_000);
 
   it('loads the shipped kernel.yaml', () => {
     const cfg = loadKernel(ws.dir, KERNEL);

@@ -48,18 +48,20 @@ describe('createNodes', () => {
 });
 
 describe('scheduler projects', () => {
-  it('infers sources and module targets and depends on the kernel the yaml names', async () => {
+  it('infers sources, module and vm-test targets and depends on the kernel the yaml names', async () => {
     const { createDependencies } = await import('../../plugins/plugsched/src/index');
     mkdirSync(join(ws, 'schedulers', 'my-sched'), { recursive: true });
     writeFileSync(join(ws, 'schedulers', 'my-sched', 'scheduler.yaml'), 'kernel: debian-6.1-cloud-amd64\nversion: 1.0.0\n');
     const results = await createNodes[1](['schedulers/my-sched/scheduler.yaml'], {}, { workspaceRoot: ws, nxJsonConfiguration: {} });
     const p = results[0][1].projects?.['schedulers/my-sched'];
     expect(p?.name).toBe('my-sched');
-    expect(Object.keys(p?.targets ?? {}).sort()).toEqual(['module', 'sources']);
+    expect(Object.keys(p?.targets ?? {}).sort()).toEqual(['module', 'sources', 'vm-test']);
     expect(p?.targets?.sources.dependsOn).toEqual(['^extract']);
     expect(p?.targets?.sources.inputs).toContainEqual({ dependentTasksOutputFiles: '**/*', transitive: false });
     expect(p?.targets?.module.inputs).toContain('{workspaceRoot}/kernels/debian-6.1-cloud-amd64/kernel.yaml');
     expect(p?.targets?.module.outputs).toEqual(['{workspaceRoot}/dist/schedulers/{projectName}/scheduler.ko']);
+    expect(p?.targets?.['vm-test'].dependsOn).toEqual(['module']);
+    expect(p?.targets?.['vm-test'].outputs).toEqual(['{workspaceRoot}/dist/schedulers/{projectName}/vm-test.json', '{workspaceRoot}/dist/schedulers/{projectName}/vm-test.log']);
     const deps = await createDependencies({}, {
       workspaceRoot: ws,
       nxJsonConfiguration: {},
