@@ -33,6 +33,8 @@ export interface LiveUpdateOptions {
   workDir: string;
   logFile?: string;
   timeoutSec?: number;
+  /** After the scenarios, leave a shell on this terminal (debugging); the VM ends with "poweroff -f". */
+  interactive?: boolean;
 }
 
 export interface LiveUpdateResult {
@@ -49,7 +51,7 @@ export function checkScenarioNames(names: string[], available: string[]): void {
 }
 
 /** The guest script (busybox sh): the helpers, each scenario's file, then the scenarios in order. */
-export function liveUpdateScript(scenarios: string[], expectMessage?: string): string {
+export function liveUpdateScript(scenarios: string[], expectMessage?: string, interactive = false): string {
   return [
     '. /plugsched/lib.sh',
     'KO=/plugsched/scheduler.ko',
@@ -58,6 +60,7 @@ export function liveUpdateScript(scenarios: string[], expectMessage?: string): s
     ...scenarios.map((s) => `scenario_${s.replace(/-/g, '_')}`),
     // the runtime's evidence (info level, so not on the console by itself)
     'dmesg | grep -E "plugsched:|scheduler: " | sed "s/^/PLUGSCHED-DMESG /"',
+    ...(interactive ? ['echo "plugsched: the scenarios are done; this is the guest shell (poweroff -f ends the VM)"', 'sh'] : []),
     '',
   ].join('\n');
 }
@@ -83,9 +86,9 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
       { src: schedtool, dest: '/bin/schedtool', mode: 0o755 },
       { src: o.ko, dest: '/plugsched/scheduler.ko' },
     ],
-    script: liveUpdateScript(scenarios, o.expectMessage),
+    script: liveUpdateScript(scenarios, o.expectMessage, o.interactive),
   });
   const logFile = o.logFile ?? join(o.workDir, `live-update-${o.cpus}.log`);
-  const run = await bootVm({ kernel: o.devel.vmlinuz, initramfs, cpus: o.cpus, memMiB: o.memMiB ?? 1536, timeoutSec: o.timeoutSec ?? 600, logFile });
+  const run = await bootVm({ kernel: o.devel.vmlinuz, initramfs, cpus: o.cpus, memMiB: o.memMiB ?? 1536, timeoutSec: o.interactive ? 24 * 3600 : (o.timeoutSec ?? 600), logFile, interactive: o.interactive });
   return { run, verdict: judgeConsole(run.console) };
 }

@@ -12,6 +12,7 @@ export interface VmTestOptions {
   cpus?: number;
   memory?: number;
   scenarios?: string[] | string;
+  interactive?: boolean;
 }
 
 /** Live-update the variant's kernel in QEMU and run the scenarios: dist/schedulers/<name>/vm-test.{log,json}. */
@@ -24,7 +25,7 @@ export default async function vmTestExecutor(options: VmTestOptions, context: Ex
     try {
       log(`vm-test: booting ${devel.kernelRelease} in QEMU with ${cpus} vCPUs; scenarios: ${scenarios.join(', ')}`);
       const logFile = join(outDir, 'vm-test.log');
-      const { run, verdict } = await runLiveUpdate({ workspaceRoot, devel, ko: join(outDir, 'scheduler.ko'), cpus, memMiB: options.memory, scenarios, expectMessage: scheduler.marker ?? undefined, workDir: work, logFile });
+      const { run, verdict } = await runLiveUpdate({ workspaceRoot, devel, ko: join(outDir, 'scheduler.ko'), cpus, memMiB: options.memory, scenarios, expectMessage: scheduler.marker ?? undefined, workDir: work, logFile, interactive: options.interactive });
       for (const s of verdict.scenarios) {
         log(`  ${s.status === 'pass' ? 'pass' : s.status.toUpperCase()} ${s.name} (${s.ms ?? '?'} ms)`);
         for (const c of s.checks) if (!c.pass) log(`       FAIL ${c.name}: ${c.evidence}`);
