@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLiveUpdate } from '../../plugins/plugsched/src/vm/live-update';
@@ -82,6 +82,55 @@ describe('scheduler modules for Debian 6.1', () => {
     expect(run.console).toMatch(new RegExp(`plugsched: installed the module's scheduler: ${cpus} cpus, \\d{4} threads, \\d+ tasks moved, stop machine \\d+ us, stack check \\d+ us, state rebuild \\d+ us, text patching \\d+ us, total \\d+ us`));
     expect(run.console).toMatch(/plugsched: restored the built-in scheduler: /);
   }, 420_000);
+
+  it('packages hello-sched as an RPM and a .deb that install with the distro tools, bit for bit reproducibly', () => {
+    const r = a.nx(['run', 'hello-sched:build', '--output-style=stream']);
+    expect(r.code, r.out.slice(-3000)).toBe(0);
+    const dir = join(a.dir, 'dist', 'schedulers', 'hello-sched', 'packages');
+    const rpm = join(dir, 'scheduler-hello-sched-1.0.0-6.1.0_56_cloud_amd64.x86_64.rpm');
+    const deb = join(dir, 'scheduler-hello-sched_1.0.0+6.1.0.56.cloud.amd64_amd64.deb');
+    const before = [sha(rpm), sha(deb)];
+    expect(a.nx(['run', 'hello-sched:build', '--skip-nx-cache']).code).toBe(0);
+    expect([sha(rpm), sha(deb)]).toEqual(before);
+
+    const release = '6.1.0-56-cloud-amd64';
+    const payload = `/usr/lib/plugsched/${release}`;
+    const files = [`${payload}/VERSION`, `${payload}/boundary-summary.md`, `${payload}/plugsched-install`, `${payload}/scheduler.ko`, `${payload}/symbol-resolve`, `${payload}/tainted-functions.txt`, '/usr/lib/systemd/system/scheduler-hello-sched.service'];
+    const q = (args: string[]) => spawnSync('rpm', ['-qp', ...args, rpm], { encoding: 'utf8' }).stdout;
+    expect(q(['-l']).trim().split('\n')).toEqual(files);
+    expect(q(['--requires'])).toContain(`kernel-uname-r(${release})`);
+    expect(q(['--conflicts']).trim()).toBe(`plugsched-scheduler-${release}`);
+
+    // install with rpm into a scratch root, then run its scripts there against a fake uname -r
+    const root = join(a.dir, 'rpm-root');
+    const inst = spawnSync('rpm', ['--root', root, '--dbpath', join(root, 'rpmdb'), '-i', '--nodeps', '--noscripts', rpm], { encoding: 'utf8' });
+    expect(inst.status, inst.stderr).toBe(0);
+    for (const f of files) expect(existsSync(join(root, f)), f).toBe(true);
+    expect(readFileSync(join(root, '/usr/lib/systemd/system/scheduler-hello-sched.service'), 'utf8')).toContain(`ExecStart=${payload}/plugsched-install install ${payload}/scheduler.ko`);
+    const fake = join(a.dir, 'fake-bin');
+    mkdirSync(fake, { recursive: true });
+    const calls = join(a.dir, 'installer-calls');
+    writeFileSync(join(fake, 'installer'), `#!/bin/sh\necho "$@" >> ${calls}\n`, { mode: 0o755 });
+    const runScript = (script: string, uname: string, args: string[] = []) => {
+      writeFileSync(join(fake, 'uname'), `#!/bin/sh\necho ${uname}\n`, { mode: 0o755 });
+      return spawnSync('sh', ['-c', script, 'script', ...args], { env: { ...process.env, PATH: `${fake}:${process.env.PATH}`, PLUGSCHED_ROOT: root, PLUGSCHED_INSTALLER: join(fake, 'installer') }, encoding: 'utf8' });
+    };
+    const scripts = q(['--queryformat', '%{POSTIN}\n@@@\n%{PREUN}']).split('@@@');
+    expect(runScript(scripts[0], '6.1.0-99-other').status).toBe(0);
+    expect(existsSync(calls)).toBe(false); // another kernel: nothing touched
+    expect(runScript(scripts[0], release).status).toBe(0);
+    expect(readFileSync(calls, 'utf8')).toBe(`install ${root}${payload}/scheduler.ko\n`);
+
+    // the .deb: same files and scripts
+    const listing = spawnSync('dpkg-deb', ['-c', deb], { encoding: 'utf8' }).stdout;
+    for (const f of files) expect(listing).toContain(`.${f}`);
+    expect(spawnSync('dpkg-deb', ['-f', deb, 'Depends'], { encoding: 'utf8' }).stdout.trim()).toBe(`linux-image-${release} | linux-image-${release}-unsigned`);
+    const droot = join(a.dir, 'deb-root');
+    expect(spawnSync('dpkg-deb', ['-R', deb, droot]).status).toBe(0);
+    rmSync(calls, { force: true });
+    expect(runScript(readFileSync(join(droot, 'DEBIAN', 'postinst'), 'utf8'), release, ['configure']).status).toBe(0);
+    expect(readFileSync(calls, 'utf8')).toBe(`install ${root}${payload}/scheduler.ko\n`);
+  }, 900_000);
 
   it('vm-test runs every scenario on scheduler-x86, records the downtime lines, and passes', () => {
     const r = a.nx(['run', 'scheduler-x86:vm-test', '--output-style=stream']);

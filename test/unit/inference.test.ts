@@ -55,12 +55,12 @@ describe('scheduler projects', () => {
     const results = await createNodes[1](['schedulers/my-sched/scheduler.yaml'], {}, { workspaceRoot: ws, nxJsonConfiguration: {} });
     const p = results[0][1].projects?.['schedulers/my-sched'];
     expect(p?.name).toBe('my-sched');
-    expect(Object.keys(p?.targets ?? {}).sort()).toEqual(['module', 'sources', 'vm-test']);
+    expect(Object.keys(p?.targets ?? {}).sort()).toEqual(['build', 'module', 'sources', 'vm-test']);
     expect(p?.targets?.sources.dependsOn).toEqual(['^extract']);
     expect(p?.targets?.sources.inputs).toContainEqual({ dependentTasksOutputFiles: '**/*', transitive: false });
     expect(p?.targets?.module.inputs).toContain('{workspaceRoot}/kernels/debian-6.1-cloud-amd64/kernel.yaml');
     expect(p?.targets?.module.outputs).toEqual(['{workspaceRoot}/dist/schedulers/{projectName}/scheduler.ko']);
-    expect(p?.targets?.['vm-test'].dependsOn).toEqual(['module']);
+    expect(p?.targets?.['vm-test'].dependsOn).toEqual(['build']);
     expect(p?.targets?.['vm-test'].outputs).toEqual(['{workspaceRoot}/dist/schedulers/{projectName}/vm-test.json', '{workspaceRoot}/dist/schedulers/{projectName}/vm-test.log']);
     const deps = await createDependencies({}, {
       workspaceRoot: ws,

@@ -56,11 +56,25 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
         ],
         outputs: [out('scheduler.ko')],
       }),
-      'vm-test': target('vm-test', 'Live-update the kernel in QEMU with scheduler.ko, run the scenarios, roll back', {
+      build: target('build', 'scheduler.ko packaged as an RPM (rpmbuild) and a .deb (dpkg-deb), reproducibly', {
         dependsOn: ['module'],
         inputs: [
           'variant',
-          { dependentTasksOutputFiles: '**/scheduler.ko', transitive: false },
+          { dependentTasksOutputFiles: '**/*', transitive: false },
+          '{workspaceRoot}/tools/installer/**/*',
+          '{workspaceRoot}/plugins/plugsched/src/package/**/*',
+          '{workspaceRoot}/plugins/plugsched/src/executors/build/**/*',
+          { runtime: 'rpmbuild --version' },
+          { runtime: 'dpkg-deb --version | head -1' },
+          { externalDependencies: ['nx'] },
+        ],
+        outputs: [out('packages')],
+      }),
+      'vm-test': target('vm-test', "Live-update the kernel in QEMU with the RPM's payload, run the scenarios, roll back", {
+        dependsOn: ['build'],
+        inputs: [
+          'variant',
+          { dependentTasksOutputFiles: '**/packages/*.rpm', transitive: false },
           '{workspaceRoot}/tools/installer/**/*',
           '{workspaceRoot}/tools/vm/**/*',
           '{workspaceRoot}/plugins/plugsched/src/vm/**/*',

@@ -24,6 +24,9 @@ export interface LiveUpdateOptions {
   workspaceRoot: string;
   devel: DevelTree;
   ko: string;
+  /** The installer and resolver to put in the guest; default: built from tools/installer. */
+  installer?: string;
+  resolver?: string;
   cpus: number;
   memMiB?: number;
   /** A line the variant prints once it runs (dmesg), e.g. the hello example's greeting. */
@@ -70,7 +73,7 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
   const scenarios = o.scenarios ?? ['live-update'];
   checkScenarioNames(scenarios, readdirSync(scenarioDir).filter((f) => f.endsWith('.sh')).map((f) => f.slice(0, -3)));
   const [resolver, spinners, schedtool] = await Promise.all([
-    guestProgram(o.workspaceRoot, 'tools/installer/symbol-resolve.c'),
+    o.resolver ?? guestProgram(o.workspaceRoot, 'tools/installer/symbol-resolve.c'),
     guestProgram(o.workspaceRoot, 'spinners'),
     guestProgram(o.workspaceRoot, 'schedtool'),
   ]);
@@ -81,7 +84,7 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
       { src: join(o.workspaceRoot, 'tools', 'vm', 'lib.sh'), dest: '/plugsched/lib.sh' },
       ...scenarios.map((s) => ({ src: join(scenarioDir, `${s}.sh`), dest: `/plugsched/scenarios/${s}.sh` })),
       { src: resolver, dest: '/bin/symbol-resolve', mode: 0o755 },
-      { src: join(o.workspaceRoot, 'tools', 'installer', 'plugsched-install'), dest: '/bin/plugsched-install', mode: 0o755 },
+      { src: o.installer ?? join(o.workspaceRoot, 'tools', 'installer', 'plugsched-install'), dest: '/bin/plugsched-install', mode: 0o755 },
       { src: spinners, dest: '/bin/spinners', mode: 0o755 },
       { src: schedtool, dest: '/bin/schedtool', mode: 0o755 },
       { src: o.ko, dest: '/plugsched/scheduler.ko' },

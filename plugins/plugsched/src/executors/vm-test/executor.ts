@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { ensureDevel } from '../../kernel/devel';
+import { payloadDir } from '../../package/payload';
 import { PlugschedError } from '../../util/errors';
+import { run } from '../../util/run';
 import { DEFAULT_VM_SCENARIOS, runLiveUpdate } from '../../vm/live-update';
 import type { ExecutorResult } from '../kernel-step';
 import { runSchedulerStep } from '../scheduler-step';
@@ -13,6 +15,19 @@ export interface VmTestOptions {
   memory?: number;
   scenarios?: string[] | string;
   interactive?: boolean;
+}
+
+/** The RPM of dist/schedulers/<name>/packages, unpacked: the files the guest installs. */
+async function unpackRpmPayload(outDir: string, work: string, release: string): Promise<{ rpm: string; ko: string; installer: string; resolver: string }> {
+  const dir = join(outDir, 'packages');
+  const rpm = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.rpm')) : undefined;
+  if (rpm === undefined) throw new PlugschedError(`No RPM in ${dir}; run the build target first.`);
+  const root = join(work, 'payload');
+  mkdirSync(root, { recursive: true });
+  const r = await run('sh', ['-c', 'rpm2cpio "$1" | (cd "$2" && cpio -idm --quiet)', 'sh', join(dir, rpm), root]);
+  if (r.code !== 0) throw new PlugschedError(`Cannot unpack ${rpm}: ${r.stderr.trim()}`);
+  const p = (f: string) => join(root, payloadDir(release).slice(1), f);
+  return { rpm, ko: p('scheduler.ko'), installer: p('plugsched-install'), resolver: p('symbol-resolve') };
 }
 
 /** Live-update the variant's kernel in QEMU and run the scenarios: dist/schedulers/<name>/vm-test.{log,json}. */
@@ -25,7 +40,10 @@ export default async function vmTestExecutor(options: VmTestOptions, context: Ex
     try {
       log(`vm-test: booting ${devel.kernelRelease} in QEMU with ${cpus} vCPUs; scenarios: ${scenarios.join(', ')}`);
       const logFile = join(outDir, 'vm-test.log');
-      const { run, verdict } = await runLiveUpdate({ workspaceRoot, devel, ko: join(outDir, 'scheduler.ko'), cpus, memMiB: options.memory, scenarios, expectMessage: scheduler.marker ?? undefined, workDir: work, logFile, interactive: options.interactive });
+      // what the guest installs is the RPM's payload, exactly as a host would get it
+      const payload = await unpackRpmPayload(outDir, work, devel.kernelRelease);
+      log(`vm-test: installing from ${payload.rpm}`);
+      const { run, verdict } = await runLiveUpdate({ workspaceRoot, devel, ko: payload.ko, installer: payload.installer, resolver: payload.resolver, cpus, memMiB: options.memory, scenarios, expectMessage: scheduler.marker ?? undefined, workDir: work, logFile, interactive: options.interactive });
       for (const s of verdict.scenarios) {
         log(`  ${s.status === 'pass' ? 'pass' : s.status.toUpperCase()} ${s.name} (${s.ms ?? '?'} ms)`);
         for (const c of s.checks) if (!c.pass) log(`       FAIL ${c.name}: ${c.evidence}`);

@@ -1,0 +1,50 @@
+import type { Tree } from '@nx/devkit';
+import { PlugschedError } from '../../util/errors';
+
+export interface SchedulerGeneratorSchema {
+  name: string;
+  kernel?: string;
+  version?: string;
+  description?: string;
+}
+
+const yamlString = (s: string) => JSON.stringify(s);
+
+/** schedulers/<name>/{scheduler.yaml, patches/.gitkeep, README.md} for an existing kernel project. */
+export function schedulerFiles(o: Required<SchedulerGeneratorSchema>): Record<string, string> {
+  const yaml = [
+    `# ${o.name}: a scheduler variant (format: plugins/plugsched/docs/scheduler-yaml.md).`,
+    `kernel: ${o.kernel}`,
+    `version: ${o.version}`,
+    ...(o.description ? [`description: ${yamlString(o.description)}`] : []),
+    '',
+  ].join('\n');
+  const readme = [
+    `# ${o.name}`,
+    '',
+    o.description || `A scheduler variant for ${o.kernel}.`,
+    '',
+    `Changes are patches over the kernel's extracted scheduler, applied in name order from \`patches/\`.`,
+    'Make one from the extracted base and a copy you edited:',
+    '',
+    `    npx nx run ${o.name}:sources                   # dist/schedulers/${o.name}/src: the base with the patches applied`,
+    `    diff -u --label a/kernel/sched/fair.c --label b/kernel/sched/fair.c \\`,
+    `        dist/kernels/${o.kernel}/mod/kernel/sched/fair.c my-fair.c > schedulers/${o.name}/patches/0001-my-change.patch`,
+    '',
+    `    npx nx run ${o.name}:module                    # scheduler.ko`,
+    `    npx nx build ${o.name}                         # RPM and .deb in dist/schedulers/${o.name}/packages`,
+    `    npx nx run ${o.name}:vm-test                   # live-update the kernel in QEMU and run the scenarios`,
+    '',
+  ].join('\n');
+  return { [`schedulers/${o.name}/scheduler.yaml`]: yaml, [`schedulers/${o.name}/patches/.gitkeep`]: '', [`schedulers/${o.name}/README.md`]: readme };
+}
+
+export default async function schedulerGenerator(tree: Tree, options: SchedulerGeneratorSchema): Promise<void> {
+  const o = { kernel: 'debian-6.1-cloud-amd64', version: '0.1.0', description: '', ...options };
+  if (!tree.exists(`kernels/${o.kernel}/kernel.yaml`)) {
+    const known = tree.exists('kernels') ? tree.children('kernels').filter((k) => tree.exists(`kernels/${k}/kernel.yaml`)) : [];
+    throw new PlugschedError(`There is no kernel project "${o.kernel}" (kernels/${o.kernel}/kernel.yaml). Known kernels: ${known.join(', ') || 'none'}. Pass --kernel=<one of them>.`);
+  }
+  if (tree.exists(`schedulers/${o.name}`)) throw new PlugschedError(`schedulers/${o.name} already exists; choose another name or edit that variant.`);
+  for (const [path, text] of Object.entries(schedulerFiles(o))) tree.write(path, text);
+}

@@ -1,0 +1,156 @@
+/**
+ * What a scheduler package holds and does, for RPM and .deb alike. Pure:
+ * the variant and its kernel in, file contents and maintainer scripts out.
+ *
+ * Layout, all under /usr/lib/plugsched/<kernel release>/ (one scheduler per
+ * kernel: packages of two variants for one release conflict):
+ *   scheduler.ko, plugsched-install, symbol-resolve, tainted-functions.txt,
+ *   boundary-summary.md, VERSION
+ * and /usr/lib/systemd/system/scheduler-<variant>.service, which installs
+ * the scheduler at boot on the matching kernel only.
+ */
+export interface PackageInput {
+  variant: string;
+  version: string;
+  description: string;
+  kernelId: string;
+  /** uname -r of the kernel the module is built for. */
+  release: string;
+}
+
+/** A fixed build time for reproducible packages (no clock in artifacts). */
+export const SOURCE_DATE_EPOCH = 1704067200; // 2024-01-01T00:00:00Z
+
+export const payloadDir = (release: string) => `/usr/lib/plugsched/${release}`;
+export const unitName = (variant: string) => `scheduler-${variant}.service`;
+export const packageName = (variant: string) => `scheduler-${variant}`;
+/** Something every scheduler package for one kernel release provides and conflicts with. */
+export const slotName = (release: string) => `plugsched-scheduler-${release}`;
+
+export function systemdUnit(p: PackageInput): string {
+  const dir = payloadDir(p.release);
+  return [
+    '[Unit]',
+    `Description=plugsched-nx scheduler ${p.variant} ${p.version} for Linux ${p.release}`,
+    `ConditionKernelVersion=${p.release}`,
+    'After=local-fs.target',
+    '',
+    '[Service]',
+    'Type=oneshot',
+    'RemainAfterExit=yes',
+    `ExecStart=${dir}/plugsched-install install ${dir}/scheduler.ko`,
+    `ExecStop=${dir}/plugsched-install uninstall`,
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+/**
+ * After install: put the scheduler into the running kernel when it is the
+ * matching release (a failed live install does not fail the package; the
+ * unit tries again at boot). PLUGSCHED_ROOT and PLUGSCHED_INSTALLER exist
+ * for chroots and tests.
+ */
+export function postInstall(p: PackageInput): string {
+  return [
+    `installer="\${PLUGSCHED_INSTALLER:-\${PLUGSCHED_ROOT:-}${payloadDir(p.release)}/plugsched-install}"`,
+    `if [ "$(uname -r)" = "${p.release}" ]; then`,
+    `\t"$installer" install "\${PLUGSCHED_ROOT:-}${payloadDir(p.release)}/scheduler.ko" || echo "scheduler-${p.variant}: not installed into the running kernel now (see dmesg); it will be at the next boot" >&2`,
+    'fi',
+    'if [ -d /run/systemd/system ] && [ -z "${PLUGSCHED_ROOT:-}" ]; then',
+    `\tsystemctl daemon-reload >/dev/null 2>&1 || :`,
+    `\tsystemctl enable ${unitName(p.variant)} >/dev/null 2>&1 || :`,
+    'fi',
+    '',
+  ].join('\n');
+}
+
+/** Before removal: restore the built-in scheduler when this package's scheduler is the one running. */
+export function preRemove(p: PackageInput): string {
+  return [
+    `installer="\${PLUGSCHED_INSTALLER:-\${PLUGSCHED_ROOT:-}${payloadDir(p.release)}/plugsched-install}"`,
+    `if [ "$(uname -r)" = "${p.release}" ] && [ -d /sys/kernel/plugsched ]; then`,
+    '\t"$installer" uninstall',
+    'fi',
+    'if [ -d /run/systemd/system ] && [ -z "${PLUGSCHED_ROOT:-}" ]; then',
+    `\tsystemctl disable ${unitName(p.variant)} >/dev/null 2>&1 || :`,
+    'fi',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The exact kernel release an RPM needs. RPM kernels provide "kernel-uname-r = <uname -r>" with one
+ * dash (5.14.0-362.el9.x86_64); an RPM version cannot hold more (Debian's 6.1.0-56-cloud-amd64),
+ * so those are named as a capability of their own.
+ */
+export function rpmKernelRequirement(release: string): string {
+  return (release.match(/-/g) ?? []).length <= 1 ? `kernel-uname-r = ${release}` : `kernel-uname-r(${release})`;
+}
+
+/** The RPM spec (files are staged in %{buildroot} by the caller). */
+export function rpmSpec(p: PackageInput, files: string[]): string {
+  const release = p.release.replace(/-/g, '_');
+  return [
+    '%define debug_package %{nil}',
+    '%define __os_install_post %{nil}',
+    '%define _build_id_links none',
+    `Name: ${packageName(p.variant)}`,
+    `Version: ${p.version}`,
+    `Release: ${release}`,
+    `Summary: plugsched-nx scheduler ${p.variant} for Linux ${p.release}`,
+    'License: GPL-2.0-only',
+    'BuildArch: x86_64',
+    `Requires: ${rpmKernelRequirement(p.release)}`,
+    `Provides: ${slotName(p.release)}`,
+    `Conflicts: ${slotName(p.release)}`,
+    'AutoReqProv: no',
+    '',
+    '%description',
+    `${p.description || `The ${p.variant} scheduler`}, built as a live-updatable scheduler module for`,
+    `Linux ${p.release} (${p.kernelId}) by plugsched-nx.`,
+    '',
+    '%files',
+    '%defattr(-,root,root,-)',
+    ...files,
+    '',
+    '%post',
+    postInstall(p).trimEnd(),
+    '',
+    '%preun',
+    'if [ "$1" = 0 ]; then',
+    preRemove(p).trimEnd().split('\n').map((l) => `\t${l}`).join('\n'),
+    'fi',
+    '',
+  ].join('\n');
+}
+
+/** The .deb control file. */
+export function debControl(p: PackageInput, installedSizeKiB: number): string {
+  return [
+    `Package: ${packageName(p.variant)}`,
+    `Version: ${p.version}+${p.release.replace(/[^A-Za-z0-9.+~]/g, '.')}`,
+    'Architecture: amd64',
+    'Maintainer: plugsched-nx <plugsched-nx@localhost>',
+    `Depends: linux-image-${p.release} | linux-image-${p.release}-unsigned`,
+    `Provides: ${slotName(p.release)}`,
+    `Conflicts: ${slotName(p.release)}`,
+    `Installed-Size: ${installedSizeKiB}`,
+    'Section: kernel',
+    'Priority: optional',
+    `Description: plugsched-nx scheduler ${p.variant} for Linux ${p.release}`,
+    ` ${p.description || `The ${p.variant} scheduler`}, a live-updatable scheduler module`,
+    ` built by plugsched-nx for ${p.kernelId}.`,
+    '',
+  ].join('\n');
+}
+
+export function debPostinst(p: PackageInput): string {
+  return ['#!/bin/sh', 'set -e', 'if [ "$1" = configure ]; then', postInstall(p).trimEnd().split('\n').map((l) => `\t${l}`).join('\n'), 'fi', ''].join('\n');
+}
+
+export function debPrerm(p: PackageInput): string {
+  return ['#!/bin/sh', 'set -e', 'if [ "$1" = remove ] || [ "$1" = purge ]; then', preRemove(p).trimEnd().split('\n').map((l) => `\t${l}`).join('\n'), 'fi', ''].join('\n');
+}
