@@ -7,7 +7,7 @@
  *   node -r @swc-node/register tools/demo/show-scheduler.ts scheduler-x86
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadSchedulerConfig } from '../../plugins/plugsched/src/config/scheduler-config';
@@ -22,6 +22,8 @@ async function main(): Promise<number> {
   const ko = join(ROOT, 'dist', 'schedulers', name, 'scheduler.ko');
   const modinfo = spawnSync('modinfo', [ko], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /^(version|description|vermagic|plugsched_\w+):/.test(l));
   process.stdout.write(`\n${name}: dist/schedulers/${name}/scheduler.ko\n${modinfo.map((l) => `  ${l}`).join('\n')}\n`);
+  const pkgDir = join(ROOT, 'dist', 'schedulers', name, 'packages');
+  if (existsSync(pkgDir)) process.stdout.write(`packages (dist/schedulers/${name}/packages):\n${readdirSync(pkgDir).sort().map((f) => `  ${f}`).join('\n')}\n`);
   process.stdout.write(`\n${readFileSync(join(ROOT, 'dist', 'kernels', sched.kernel, 'boundary', 'summary.md'), 'utf8')}\n`);
 
   const devel = await develTree(ROOT, sched.kernel, (l) => process.stdout.write(`${l}\n`));
