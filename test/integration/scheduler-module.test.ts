@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLiveUpdate } from '../../plugins/plugsched/src/vm/live-update';
@@ -160,12 +160,17 @@ describe('scheduler modules for Debian 6.1', () => {
     expect(r.out).toMatch(/Console:\n(.*\n)*.*__mod_sched_fork/);
   }, 900_000);
 
-  it('is bit-for-bit reproducible in another workspace at another path', () => {
+  it('is bit-for-bit reproducible in another workspace at another path, at another time: .ko, .rpm and .deb', () => {
     b = tempWorkspace({ schedulers: ['hello-sched'] });
-    const r = b.nx(['run', 'hello-sched:module', '--output-style=stream']);
+    const r = b.nx(['build', 'hello-sched', '--output-style=stream']);
     expect(r.code, r.out).toBe(0);
     expect(b.dir).not.toBe(a.dir);
     expect(sha(ko(b, 'hello-sched'))).toBe(sha(ko(a, 'hello-sched')));
+    const pkgs = (ws: TempWorkspace) => join(ws.dir, 'dist', 'schedulers', 'hello-sched', 'packages');
+    const files = readdirSync(pkgs(a)).sort();
+    expect(files).toHaveLength(2);
+    expect(readdirSync(pkgs(b)).sort()).toEqual(files);
+    for (const f of files) expect(sha(join(pkgs(b), f)), f).toBe(sha(join(pkgs(a), f)));
     expect(spawnSync('strings', [ko(a, 'hello-sched')], { encoding: 'utf8' }).stdout).not.toMatch(/\/tmp\/|plugsched-ws-|\.cache\/plugsched/);
   }, 900_000);
 
