@@ -38,6 +38,8 @@ export interface LiveUpdateOptions {
   timeoutSec?: number;
   /** After the scenarios, leave a shell on this terminal (debugging); the VM ends with "poweroff -f". */
   interactive?: boolean;
+  /** Variables for the scenarios (DOWNTIME_THREADS=10000). */
+  env?: Record<string, string>;
 }
 
 export interface LiveUpdateResult {
@@ -54,9 +56,10 @@ export function checkScenarioNames(names: string[], available: string[]): void {
 }
 
 /** The guest script (busybox sh): the helpers, each scenario's file, then the scenarios in order. */
-export function liveUpdateScript(scenarios: string[], expectMessage?: string, interactive = false): string {
+export function liveUpdateScript(scenarios: string[], expectMessage?: string, interactive = false, env: Record<string, string> = {}): string {
   return [
     '. /plugsched/lib.sh',
+    ...Object.entries(env).sort(([x], [y]) => x.localeCompare(y)).map(([k, v]) => `export ${k}=${sh(v)}`),
     'KO=/plugsched/scheduler.ko',
     `MARKER=${sh(expectMessage ?? '')}`,
     ...scenarios.map((s) => `. /plugsched/scenarios/${s}.sh`),
@@ -89,7 +92,7 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
       { src: schedtool, dest: '/bin/schedtool', mode: 0o755 },
       { src: o.ko, dest: '/plugsched/scheduler.ko' },
     ],
-    script: liveUpdateScript(scenarios, o.expectMessage, o.interactive),
+    script: liveUpdateScript(scenarios, o.expectMessage, o.interactive, o.env),
   });
   const logFile = o.logFile ?? join(o.workDir, `live-update-${o.cpus}.log`);
   const run = await bootVm({ kernel: o.devel.vmlinuz, initramfs, cpus: o.cpus, memMiB: o.memMiB ?? 1536, timeoutSec: o.interactive ? 24 * 3600 : (o.timeoutSec ?? 600), logFile, interactive: o.interactive });

@@ -1,0 +1,73 @@
+/**
+ * Runtime downtime: install and roll back scheduler-x86 in the VM harness
+ * under 100, 1 000 and 10 000 threads with 2 and 4 vCPUs, and take the
+ * runtime's own timing lines (stop machine, stack check, state rebuild,
+ * text patching, total). Medians over the cycles of each VM.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { develTree } from '../../plugins/plugsched/src/kernel/artifacts';
+import { runLiveUpdate } from '../../plugins/plugsched/src/vm/live-update';
+
+export interface SwitchTiming {
+  install: boolean;
+  cpus: number;
+  threads: number;
+  stopMachineUs: number;
+  stackCheckUs: number;
+  rebuildUs: number;
+  patchUs: number;
+  totalUs: number;
+}
+
+/** The runtime's dmesg lines -> numbers. */
+export function parseSwitchLines(console: string): SwitchTiming[] {
+  const re = /plugsched: (installed the module's scheduler|restored the built-in scheduler): (\d+) cpus, (\d+) threads, \d+ tasks moved, stop machine (\d+) us, stack check (\d+) us, state rebuild (\d+) us, text patching (\d+) us, total (\d+) us/g;
+  return [...console.matchAll(re)].map((m) => ({
+    install: m[1].startsWith('installed'),
+    cpus: Number(m[2]),
+    threads: Number(m[3]),
+    stopMachineUs: Number(m[4]),
+    stackCheckUs: Number(m[5]),
+    rebuildUs: Number(m[6]),
+    patchUs: Number(m[7]),
+    totalUs: Number(m[8]),
+  }));
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export async function runtimeDowntime(root: string, cycles: number): Promise<string[]> {
+  const devel = await develTree(root, 'debian-6.1-cloud-amd64', () => undefined);
+  const ko = join(root, 'dist', 'schedulers', 'scheduler-x86', 'scheduler.ko');
+  const rows: string[] = [];
+  for (const cpus of [2, 4])
+    for (const threads of [100, 1000, 10000]) {
+      const work = mkdtempSync(join(tmpdir(), 'plugsched-bench-vm-'));
+      try {
+        process.stdout.write(`runtime: ${cpus} vCPUs, ${threads} threads, ${cycles} cycles...\n`);
+        const { run, verdict } = await runLiveUpdate({
+          workspaceRoot: root, devel, ko, cpus, memMiB: 2048, scenarios: ['downtime'], workDir: work,
+          env: { DOWNTIME_THREADS: String(threads), DOWNTIME_CYCLES: String(cycles), DOWNTIME_SLEEP_MS: threads >= 10000 ? '1000' : '50' },
+        });
+        if (!verdict.pass) throw new Error(`downtime run failed (${cpus} vCPUs, ${threads} threads): ${verdict.reasons.join('; ')}`);
+        const t = parseSwitchLines(run.console);
+        for (const install of [true, false]) {
+          const s = t.filter((x) => x.install === install);
+          const ms = (f: (x: SwitchTiming) => number) => (median(s.map(f)) / 1000).toFixed(1);
+          rows.push(`| ${cpus} | ${threads} | ${install ? 'install' : 'rollback'} | ${ms((x) => x.stopMachineUs)} | ${ms((x) => x.stackCheckUs)} | ${ms((x) => x.rebuildUs)} | ${ms((x) => x.patchUs)} | ${ms((x) => x.totalUs)} | ${s.length} |`);
+        }
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    }
+  return [
+    '| vCPUs | threads | switch | stop machine ms | stack check ms | state rebuild ms | text patching ms | total ms | samples |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ];
+}
