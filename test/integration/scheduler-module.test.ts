@@ -32,8 +32,13 @@ describe('scheduler modules for Debian 6.1', () => {
   it('applies the variant patch to the extracted base', () => {
     const core = readFileSync(join(a.dir, 'dist', 'schedulers', 'hello-sched', 'src', 'kernel', 'sched', 'core.c'), 'utf8');
     expect(core).toContain('printk_once("scheduler: Hi, I\'m the new scheduler!\\n");');
-    const base = readFileSync(join(a.dir, 'dist', 'schedulers', 'scheduler-x86', 'src', 'kernel', 'sched', 'core.c'), 'utf8');
-    expect(base).toBe(readFileSync(join(a.dir, 'dist', 'kernels', 'debian-6.1-cloud-amd64', 'mod', 'kernel', 'sched', 'core.c'), 'utf8'));
+    const src = (v: string, f: string) => readFileSync(join(a.dir, 'dist', 'schedulers', v, 'src', 'kernel', 'sched', f), 'utf8');
+    const base = (f: string) => readFileSync(join(a.dir, 'dist', 'kernels', 'debian-6.1-cloud-amd64', 'mod', 'kernel', 'sched', f), 'utf8');
+    // scheduler-x86's documented example: a sched feature of its own, used in wake_up_new_task
+    expect(src('scheduler-x86', 'features.h')).toContain('SCHED_FEAT(PLUGSCHED_FORK_LOG, false)');
+    expect(src('scheduler-x86', 'core.c')).toContain('if (sched_feat(PLUGSCHED_FORK_LOG))');
+    // files no patch touches are the extracted base, byte for byte
+    expect(src('scheduler-x86', 'fair.c')).toBe(base('fair.c'));
   });
 
   it('builds scheduler.ko for the exact kernel release and names the variant in modinfo', () => {
@@ -140,6 +145,9 @@ describe('scheduler modules for Debian 6.1', () => {
     expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback', 'conflict', 'features', 'syscalls', 'sysctls', 'cycles', 'hotplug', 'cpu-max', 'mem-pressure', 'threads-10k']);
     // one install happened with the 10 000-thread workload
     expect(j.switches.join('\n')).toMatch(/installed the module's scheduler: 2 cpus, 1\d{4} threads, \d+ tasks moved, stop machine \d+ us/);
+    // the variant's own feature showed and toggled through the module's debugfs handlers
+    const features = j.scenarios.find((s: { name: string }) => s.name === 'features');
+    expect(features.checks.find((c: { name: string }) => c.name === 'variant-feature-shows').evidence).toMatch(/PLUGSCHED_FORK_LOG/);
     expect(readFileSync(join(a.dir, 'dist', 'schedulers', 'scheduler-x86', 'vm-test.log'), 'utf8')).toContain('PLUGSCHED-DONE');
   }, 900_000);
 

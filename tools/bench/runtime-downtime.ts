@@ -4,6 +4,7 @@
  * runtime's own timing lines (stop machine, stack check, state rebuild,
  * text patching, total). Medians over the cycles of each VM.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ export interface SwitchTiming {
 
 /** The runtime's dmesg lines -> numbers. */
 export function parseSwitchLines(console: string): SwitchTiming[] {
-  const re = /plugsched: (installed the module's scheduler|restored the built-in scheduler): (\d+) cpus, (\d+) threads, \d+ tasks moved, stop machine (\d+) us, stack check (\d+) us, state rebuild (\d+) us, text patching (\d+) us, total (\d+) us/g;
+  const re = /plugsched: (installed the module's scheduler|restored the built-in scheduler): (\d+) cpus, (\d+) threads, \d+ tasks moved, stop machine (\d+) us, stack check (\d+) us, state rebuild (\d+) us(?:, text patching (\d+) us)?, total (\d+) us/g;
   return [...console.matchAll(re)].map((m) => ({
     install: m[1].startsWith('installed'),
     cpus: Number(m[2]),
@@ -31,7 +32,7 @@ export function parseSwitchLines(console: string): SwitchTiming[] {
     stopMachineUs: Number(m[4]),
     stackCheckUs: Number(m[5]),
     rebuildUs: Number(m[6]),
-    patchUs: Number(m[7]),
+    patchUs: Number(m[7] ?? NaN),
     totalUs: Number(m[8]),
   }));
 }
@@ -42,6 +43,8 @@ const median = (xs: number[]) => {
 };
 
 export async function runtimeDowntime(root: string, cycles: number): Promise<string[]> {
+  const build = spawnSync(join(root, 'node_modules', '.bin', 'nx'), ['run', 'scheduler-x86:module'], { cwd: root, env: { ...process.env, NX_DAEMON: 'false' }, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`nx run scheduler-x86:module failed:\n${build.stdout}\n${build.stderr}`);
   const devel = await develTree(root, 'debian-6.1-cloud-amd64', () => undefined);
   const ko = join(root, 'dist', 'schedulers', 'scheduler-x86', 'scheduler.ko');
   const rows: string[] = [];
@@ -56,6 +59,7 @@ export async function runtimeDowntime(root: string, cycles: number): Promise<str
         });
         if (!verdict.pass) throw new Error(`downtime run failed (${cpus} vCPUs, ${threads} threads): ${verdict.reasons.join('; ')}`);
         const t = parseSwitchLines(run.console);
+        if (t.length === 0) throw new Error(`no timing lines in the console (${cpus} vCPUs, ${threads} threads): is ${ko} built from this checkout?`);
         for (const install of [true, false]) {
           const s = t.filter((x) => x.install === install);
           const ms = (f: (x: SwitchTiming) => number) => (median(s.map(f)) / 1000).toFixed(1);
