@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { logger, type GeneratorCallback, type Tree } from '@nx/devkit';
+import { load } from 'js-yaml';
+import { aptCacheFacts } from '../../kernel/apt-cache';
+import { resolveDebianKernel, type AptFacts } from '../../kernel/debian-release';
+import { PlugschedError } from '../../util/errors';
+import { versionOption } from '../version-option';
+import { debianKernelYaml } from '../kernel/kernel-yaml';
+
+export interface BumpGeneratorSchema {
+  kernel: string;
+  /** A string; nx's own --version flag can turn it into a boolean (see version-option.ts). */
+  version: string | boolean;
+  /** Rebuild each variant's sources against the new kernel and report patches that no longer apply (default true). */
+  check?: boolean;
+}
+
+interface KernelYamlFields {
+  distro?: string;
+  source?: string;
+  line?: string;
+  version?: string;
+  flavour?: string;
+  arch?: string;
+  boundary?: string;
+}
+
+/** Scheduler variants built for `kernel` (schedulers/<name>/scheduler.yaml naming it), sorted. */
+export function variantsOf(tree: Tree, kernel: string): string[] {
+  if (!tree.exists('schedulers')) return [];
+  return tree
+    .children('schedulers')
+    .filter((s) => {
+      const text = tree.read(`schedulers/${s}/scheduler.yaml`, 'utf8');
+      return text !== null && new RegExp(`^kernel:\\s*"?${kernel.replace(/[.]/g, '\\.')}"?\\s*$`, 'm').test(text);
+    })
+    .sort();
+}
+
+/** The lines of an nx run's output that say why a variant's patches do not apply. */
+export function patchReport(output: string): string {
+  const lines = output.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+  const hit = lines.filter((l) => /does not apply to the extracted scheduler/.test(l));
+  return (hit.length > 0 ? hit : lines.filter((l) => l.trim() !== '').slice(-15)).map((l) => l.trim()).join('\n');
+}
+
+/** Run each variant's sources target (the kernel's pipeline first, through dependsOn) and say which patches apply. */
+function checkPatches(root: string, kernel: string, version: string, variants: string[]): void {
+  const nx = join(root, 'node_modules', '.bin', 'nx');
+  logger.info(`bump: checking the patches of ${variants.join(', ')} against ${kernel} ${version} (fetch, unpack, boundary and extraction first: a few minutes on a cold cache)...`);
+  const broken: string[] = [];
+  for (const v of variants) {
+    const r = spawnSync(nx, ['run', `${v}:sources`, '--outputStyle=static'], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    if (r.status === 0) logger.info(`bump: ${v}: its patches apply to ${kernel} ${version}`);
+    else {
+      broken.push(v);
+      logger.error(`bump: ${v}: its patches no longer apply to ${kernel} ${version}:\n${patchReport(`${r.stdout}\n${r.stderr}`)}`);
+    }
+  }
+  if (broken.length > 0) logger.error(`bump: ${broken.length} variant(s) need their patches refreshed: ${broken.join(', ')}. kernels/${kernel}/kernel.yaml is already at ${version}; fix the patches, or "git checkout kernels/${kernel}" to undo the bump.`);
+  else logger.info(`bump: every variant of ${kernel} applies to ${version}`);
+}
+
+/** The generator with apt's facts passed in (tests give synthetic ones); returns the variants of the kernel. */
+export function bumpGeneratorWith(tree: Tree, raw: BumpGeneratorSchema, apt: AptFacts): string[] {
+  const options = { ...raw, version: versionOption(raw.version, process.argv, 'bump') };
+  const path = `kernels/${options.kernel}/kernel.yaml`;
+  const text = tree.read(path, 'utf8');
+  if (text === null) {
+    const known = tree.exists('kernels') ? tree.children('kernels').filter((k) => tree.exists(`kernels/${k}/kernel.yaml`)) : [];
+    throw new PlugschedError(`There is no kernel project "${options.kernel}" (${path}). Known kernels: ${known.join(', ') || 'none'}.`);
+  }
+  const y = (load(text) ?? {}) as KernelYamlFields;
+  if (y.distro !== 'debian' || y.source !== 'deb')
+    throw new PlugschedError(`${path}: bump reads Debian's apt metadata and needs "distro: debian" and "source: deb" (this kernel has distro "${y.distro}", source "${y.source}"); edit its versions and sha256s by hand.`);
+  if (!y.line || !y.flavour || !y.arch) throw new PlugschedError(`${path}: fields "line", "flavour" and "arch" are needed to bump; see plugins/plugsched/docs/kernel-yaml.md.`);
+  const m = /^(?:\d+:)?(\d+\.\d+)/.exec(options.version);
+  if (!m || m[1] !== y.line)
+    throw new PlugschedError(
+      `--version=${options.version} is not a release of the ${y.line} line of ${path}. A bump stays within its line; for another line make a new kernel project with "nx g @plugsched/nx:kernel ${options.version}".`,
+    );
+  const variants = variantsOf(tree, options.kernel);
+  if (y.version === options.version) {
+    logger.info(`bump: ${options.kernel} is already at ${options.version}; nothing to do.`);
+    return variants;
+  }
+  logger.info(`bump: reading apt's metadata for linux ${options.version} ${y.flavour} (${y.arch})...`);
+  const k = resolveDebianKernel({ version: options.version, flavour: y.flavour, arch: y.arch, line: y.line }, apt);
+  tree.write(path, debianKernelYaml(k, y.boundary ?? 'boundary.yaml'));
+  const moved = k.packages.filter((p) => p.version !== undefined).map((p) => `${p.name} ${p.version}`);
+  logger.info(
+    `bump: ${options.kernel} ${y.version} -> ${k.version} (uname -r ${k.release}); ${k.packages.length} packages re-pinned` +
+      (moved.length > 0 ? `; not in the archive at ${k.version}, taken at the version the headers accept: ${moved.join(', ')}` : '') +
+      `. Variants on this kernel: ${variants.join(', ') || 'none'}.`,
+  );
+  return variants;
+}
+
+export default async function bumpGenerator(tree: Tree, options: BumpGeneratorSchema): Promise<GeneratorCallback | void> {
+  const arch = /^arch:\s*(\S+)/m.exec(tree.read(`kernels/${options.kernel}/kernel.yaml`, 'utf8') ?? '')?.[1] ?? 'amd64';
+  const variants = bumpGeneratorWith(tree, options, aptCacheFacts(arch));
+  if (options.check === false || variants.length === 0) return;
+  const version = versionOption(options.version, process.argv, 'bump');
+  return () => checkPatches(tree.root, options.kernel, version, variants);
+}

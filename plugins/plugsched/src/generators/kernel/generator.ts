@@ -1,0 +1,74 @@
+import { logger, type Tree } from '@nx/devkit';
+import { aptCacheFacts } from '../../kernel/apt-cache';
+import { resolveDebianKernel, type AptFacts } from '../../kernel/debian-release';
+import { PlugschedError } from '../../util/errors';
+import { versionOption } from '../version-option';
+import { debianKernelYaml } from './kernel-yaml';
+
+export interface KernelGeneratorSchema {
+  /** A string; nx's own --version flag can turn it into a boolean (see version-option.ts). */
+  version: string | boolean;
+  distro?: 'debian';
+  flavour?: string;
+  arch?: string;
+  name?: string;
+  /** The kernel project whose boundary config is copied; default: one of the same line. */
+  boundaryFrom?: string;
+}
+
+/** Kernel projects of the workspace: id -> the "line" field of their kernel.yaml. */
+export function kernelLines(tree: Tree): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!tree.exists('kernels')) return out;
+  for (const id of tree.children('kernels').sort()) {
+    const text = tree.read(`kernels/${id}/kernel.yaml`, 'utf8');
+    const line = text === null ? null : /^line:\s*"?([0-9.]+)"?\s*$/m.exec(text);
+    if (line) out.set(id, line[1]);
+  }
+  return out;
+}
+
+/** Copy every file of kernels/<from>/ but kernel.yaml (the boundary config and the files it names). */
+function copyBoundary(tree: Tree, from: string, to: string): string[] {
+  const copied: string[] = [];
+  const walk = (dir: string) => {
+    for (const c of tree.children(dir).sort()) {
+      const p = `${dir}/${c}`;
+      if (tree.isFile(p)) {
+        if (p === `kernels/${from}/kernel.yaml`) continue;
+        tree.write(p.replace(`kernels/${from}/`, `kernels/${to}/`), tree.read(p) as Buffer);
+        copied.push(p.slice(`kernels/${from}/`.length));
+      } else walk(p);
+    }
+  };
+  walk(`kernels/${from}`);
+  return copied;
+}
+
+/** The generator with apt's facts passed in (tests give synthetic ones). */
+export function kernelGeneratorWith(tree: Tree, options: KernelGeneratorSchema, apt: AptFacts): void {
+  const o = { distro: 'debian' as const, flavour: 'cloud-amd64', arch: 'amd64', ...options, version: versionOption(options.version, process.argv, 'kernel') };
+  if (o.distro !== 'debian')
+    throw new PlugschedError(`--distro=${o.distro}: the kernel generator reads Debian's apt metadata only; write kernels/<id>/kernel.yaml by hand for RPM kernels (plugins/plugsched/docs/kernel-yaml.md).`);
+  logger.info(`kernel: reading apt's metadata for linux ${o.version} ${o.flavour} (${o.arch})...`);
+  const k = resolveDebianKernel({ version: o.version, flavour: o.flavour, arch: o.arch }, apt);
+  const id = o.name ?? `debian-${k.line}-${o.flavour}`;
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(id)) throw new PlugschedError(`--name=${id}: a kernel project name is lower-case letters, digits, "." and "-".`);
+  if (tree.exists(`kernels/${id}`))
+    throw new PlugschedError(`kernels/${id} already exists. Move it to another version with "nx g @plugsched/nx:bump ${id} --version=${o.version}", or pass --name=<new id>.`);
+  const lines = kernelLines(tree);
+  const from = o.boundaryFrom ?? [...lines].find(([, line]) => line === k.line)?.[0];
+  if (from === undefined)
+    throw new PlugschedError(
+      `No kernel project of the ${k.line} line exists to take the boundary config from (kernels: ${[...lines.keys()].join(', ') || 'none'}). ` +
+        `Write kernels/${id}/boundary.yaml for Linux ${k.line} (plugins/plugsched/docs/boundary-yaml.md), or pass --boundaryFrom=<kernel id> to start from another line's config.`,
+    );
+  if (!tree.exists(`kernels/${from}/kernel.yaml`)) throw new PlugschedError(`--boundaryFrom=${from}: kernels/${from}/kernel.yaml does not exist.`);
+  tree.write(`kernels/${id}/kernel.yaml`, debianKernelYaml(k));
+  const copied = copyBoundary(tree, from, id);
+  logger.info(`kernel: kernels/${id} for ${k.release} (${k.packages.length} packages pinned by sha256); boundary config from kernels/${from}: ${copied.join(', ')}`);
+}
+
+export default async function kernelGenerator(tree: Tree, options: KernelGeneratorSchema): Promise<void> {
+  kernelGeneratorWith(tree, options, aptCacheFacts(options.arch ?? 'amd64'));
+}

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { parseAptRecord, parseMadison } from '../../plugins/plugsched/src/kernel/apt-cache';
+import { parseDepends, resolveDebianKernel, type AptFacts, type AptRecord } from '../../plugins/plugsched/src/kernel/debian-release';
+import { compareDebianVersions, satisfies } from '../../plugins/plugsched/src/kernel/debian-version';
+import { debianKernelYaml } from '../../plugins/plugsched/src/generators/kernel/kernel-yaml';
+import { versionOption } from '../../plugins/plugsched/src/generators/version-option';
+
+describe('compareDebianVersions (as dpkg --compare-versions orders them)', () => {
+  it.each([
+    ['6.1.190-1', '6.1.192-2', -1],
+    ['6.12.117-1~deb12u1', '6.12.117-1', -1],
+    ['1.0~rc1', '1.0', -1],
+    ['1:0.1', '2.0', 1],
+    ['6.1.192-2', '6.1.192-10', -1],
+    ['1.0a', '1.0+', -1],
+    ['1.0', '1.0-0', 0],
+    ['2.30', '2.3', 1],
+  ])('%s vs %s', (a, b, want) => {
+    expect(Math.sign(compareDebianVersions(a as string, b as string))).toBe(want);
+    expect(Math.sign(compareDebianVersions(b as string, a as string))).toBe(want === 0 ? 0 : -want);
+  });
+
+  it('relations', () => {
+    expect(satisfies('6.1.192-2', '>=', '6.1.190-1')).toBe(true);
+    expect(satisfies('6.1.176-1', '>=', '6.1.190-1')).toBe(false);
+    expect(satisfies('6.1.190-1', '=', '6.1.190-1')).toBe(true);
+    expect(satisfies('6.1.190-1', '<<', '6.1.190-1')).toBe(false);
+  });
+});
+
+describe('apt output parsers', () => {
+  it('reads madison lines: name, version and the suite without -security', () => {
+    const rows = parseMadison('linux-source-6.1 |  6.1.192-2 | http://archive.example/debian-security bookworm-security/main amd64 Packages\nlinux-kbuild-6.1 | 6.1.176-1 | http://archive.example/debian bookworm/main amd64 Packages\n');
+    expect(rows).toEqual([
+      { name: 'linux-source-6.1', version: '6.1.192-2', suite: 'bookworm' },
+      { name: 'linux-kbuild-6.1', version: '6.1.176-1', suite: 'bookworm' },
+    ]);
+  });
+
+  it('reads the first record of apt-cache show, with continuation lines', () => {
+    const f = parseAptRecord('Package: a\nVersion: 1\nDescription: x\n more\nSHA256: ab\n\nPackage: a\nVersion: 2\n');
+    expect(f).toEqual({ Package: 'a', Version: '1', Description: 'x\nmore', SHA256: 'ab' });
+  });
+
+  it('splits Depends into groups of alternatives with relations', () => {
+    expect(parseDepends('linux-headers-6.1.0-54-common (= 6.1.190-1), linux-kbuild-6.1 (>= 6.1.190-1), a | b:any (<< 2)')).toEqual([
+      [{ name: 'linux-headers-6.1.0-54-common', op: '=', version: '6.1.190-1' }],
+      [{ name: 'linux-kbuild-6.1', op: '>=', version: '6.1.190-1' }],
+      [
+        { name: 'a', op: null, version: null },
+        { name: 'b', op: '<<', version: '2' },
+      ],
+    ]);
+  });
+});
+
+/** A small synthetic archive: name -> version -> record. */
+function archive(entries: [string, string, string, string?][]): AptFacts {
+  const db = new Map<string, Map<string, AptRecord>>();
+  for (const [name, version, arch, depends] of entries) {
+    if (!db.has(name)) db.set(name, new Map());
+    db.get(name)?.set(version, { name, version, arch, sha256: `sha-${name}-${version}`, depends: depends ?? '' });
+  }
+  return {
+    names: (prefix) => [...db.keys()].filter((n) => n.startsWith(prefix)).sort(),
+    versions: (name) => [...(db.get(name)?.keys() ?? [])],
+    show: (name, version) => db.get(name)?.get(version) ?? null,
+    suite: () => 'bookworm',
+  };
+}
+
+const ARCHIVE = archive([
+  ['linux-source-6.1', '6.1.190-1', 'all'],
+  ['linux-source-6.1', '6.1.192-2', 'all'],
+  ['linux-headers-6.1.0-54-cloud-amd64', '6.1.190-1', 'amd64', 'linux-headers-6.1.0-54-common (= 6.1.190-1), linux-kbuild-6.1 (>= 6.1.190-1), linux-compiler-gcc-12-x86'],
+  ['linux-headers-6.1.0-56-cloud-amd64', '6.1.192-2', 'amd64', 'linux-headers-6.1.0-56-common (= 6.1.192-2), linux-kbuild-6.1 (>= 6.1.192-2)'],
+  ['linux-headers-6.1.0-54-amd64', '6.1.190-1', 'amd64', 'linux-headers-6.1.0-54-common (= 6.1.190-1), linux-kbuild-6.1 (>= 6.1.190-1)'],
+  ['linux-headers-6.12.9+deb12-cloud-amd64', '6.1.190-1', 'amd64'],
+  ['linux-headers-6.1.0-54-common', '6.1.190-1', 'all'],
+  ['linux-headers-6.1.0-56-common', '6.1.192-2', 'all'],
+  ['linux-kbuild-6.1', '6.1.176-1', 'amd64'],
+  ['linux-kbuild-6.1', '6.1.192-2', 'amd64'],
+  ['linux-kbuild-6.1', '6.1.200-1', 'amd64'],
+  ['linux-image-6.1.0-54-cloud-amd64', '6.1.190-1', 'amd64'],
+  ['linux-image-6.1.0-54-cloud-amd64-dbg', '6.1.190-1', 'amd64'],
+  ['linux-image-6.1.0-56-cloud-amd64-unsigned', '6.1.192-2', 'amd64'],
+  ['linux-image-6.1.0-56-cloud-amd64', '6.1.192-2', 'amd64'],
+]);
+
+describe('resolveDebianKernel', () => {
+  it('assembles a release: the ABI from the flavour headers, kbuild at the oldest version the headers accept, the signed image when no unsigned one exists', () => {
+    const k = resolveDebianKernel({ version: '6.1.190-1', flavour: 'cloud-amd64', arch: 'amd64' }, ARCHIVE);
+    expect(k.release).toBe('6.1.0-54-cloud-amd64');
+    expect(k.line).toBe('6.1');
+    expect(k.packages.map((p) => [p.role, p.name, p.version ?? '-'])).toEqual([
+      ['source', 'linux-source-6.1', '-'],
+      ['headers', 'linux-headers-6.1.0-54-cloud-amd64', '-'],
+      ['headers', 'linux-headers-6.1.0-54-common', '-'],
+      ['kbuild', 'linux-kbuild-6.1', '6.1.192-2'],
+      ['image', 'linux-image-6.1.0-54-cloud-amd64', '-'],
+      ['debug', 'linux-image-6.1.0-54-cloud-amd64-dbg', '-'],
+    ]);
+    expect(k.packages[0].sha256).toBe('sha-linux-source-6.1-6.1.190-1');
+  });
+
+  it('says clearly when a release cannot be assembled, naming the package and what apt knows', () => {
+    expect(() => resolveDebianKernel({ version: '6.1.192-2', flavour: 'cloud-amd64', arch: 'amd64' }, ARCHIVE)).toThrow(/linux-image-6\.1\.0-56-cloud-amd64-dbg at 6\.1\.192-2 .*not in the archive \(apt knows no version of it\)/);
+    expect(() => resolveDebianKernel({ version: '6.1.191-1', flavour: 'cloud-amd64', arch: 'amd64' }, ARCHIVE)).toThrow(/linux-source-6\.1 at 6\.1\.191-1 .*apt knows 6\.1\.190-1, 6\.1\.192-2/);
+    expect(() => resolveDebianKernel({ version: '6.1.190-1', flavour: 'rt-amd64', arch: 'amd64' }, ARCHIVE)).toThrow(/no linux-headers-6\.1\.\*-rt-amd64 package exists at version 6\.1\.190-1/);
+    const noKbuild = archive([
+      ['linux-source-6.1', '6.1.190-1', 'all'],
+      ['linux-headers-6.1.0-54-cloud-amd64', '6.1.190-1', 'amd64', 'linux-kbuild-6.1 (>= 6.1.190-1)'],
+      ['linux-kbuild-6.1', '6.1.176-1', 'amd64'],
+    ]);
+    expect(() => resolveDebianKernel({ version: '6.1.190-1', flavour: 'cloud-amd64', arch: 'amd64' }, noKbuild)).toThrow(/needs linux-kbuild-6\.1 \(>= 6\.1\.190-1\) and apt knows 6\.1\.176-1/);
+  });
+
+  it('renders kernel.yaml with a per-package version only where it differs', () => {
+    const yaml = debianKernelYaml(resolveDebianKernel({ version: '6.1.190-1', flavour: 'cloud-amd64', arch: 'amd64' }, ARCHIVE));
+    expect(yaml).toMatch(/^# Debian bookworm's 6\.1 cloud kernel for amd64 \(uname -r 6\.1\.0-54-cloud-amd64\)\./);
+    expect(yaml).toMatch(/^line: "6\.1"$/m);
+    expect(yaml).toContain('  - role: kbuild\n    name: linux-kbuild-6.1\n    version: 6.1.192-2\n    arch: amd64\n');
+    expect(yaml.match(/ version: /g)).toHaveLength(1);
+  });
+});
+
+describe('versionOption', () => {
+  it("takes the option, or reads it back from argv when nx's own --version flag swallowed it", () => {
+    expect(versionOption('6.1.190-1', [], 'bump')).toBe('6.1.190-1');
+    expect(versionOption(false, ['node', 'nx', 'g', 'bump', 'k', '--version=6.1.190-1'], 'bump')).toBe('6.1.190-1');
+    expect(versionOption(true, ['node', 'nx', 'g', 'bump', 'k', '--version', '6.1.190-1'], 'bump')).toBe('6.1.190-1');
+    expect(() => versionOption(undefined, ['node', 'nx'], 'bump')).toThrow(/--version=<Debian package version> is required/);
+  });
+});
