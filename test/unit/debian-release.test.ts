@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAptRecord, parseMadison } from '../../plugins/plugsched/src/kernel/apt-cache';
-import { parseDepends, resolveDebianKernel, type AptFacts, type AptRecord } from '../../plugins/plugsched/src/kernel/debian-release';
+import { parseDepends, resolveDebianKernel } from '../../plugins/plugsched/src/kernel/debian-release';
+import { ARCHIVE, archive } from '../support/apt-archive';
 import { compareDebianVersions, satisfies } from '../../plugins/plugsched/src/kernel/debian-version';
 import { debianKernelYaml } from '../../plugins/plugsched/src/generators/kernel/kernel-yaml';
 import { versionOption } from '../../plugins/plugsched/src/generators/version-option';
@@ -53,39 +54,6 @@ describe('apt output parsers', () => {
     ]);
   });
 });
-
-/** A small synthetic archive: name -> version -> record. */
-function archive(entries: [string, string, string, string?][]): AptFacts {
-  const db = new Map<string, Map<string, AptRecord>>();
-  for (const [name, version, arch, depends] of entries) {
-    if (!db.has(name)) db.set(name, new Map());
-    db.get(name)?.set(version, { name, version, arch, sha256: `sha-${name}-${version}`, depends: depends ?? '' });
-  }
-  return {
-    names: (prefix) => [...db.keys()].filter((n) => n.startsWith(prefix)).sort(),
-    versions: (name) => [...(db.get(name)?.keys() ?? [])],
-    show: (name, version) => db.get(name)?.get(version) ?? null,
-    suite: () => 'bookworm',
-  };
-}
-
-const ARCHIVE = archive([
-  ['linux-source-6.1', '6.1.190-1', 'all'],
-  ['linux-source-6.1', '6.1.192-2', 'all'],
-  ['linux-headers-6.1.0-54-cloud-amd64', '6.1.190-1', 'amd64', 'linux-headers-6.1.0-54-common (= 6.1.190-1), linux-kbuild-6.1 (>= 6.1.190-1), linux-compiler-gcc-12-x86'],
-  ['linux-headers-6.1.0-56-cloud-amd64', '6.1.192-2', 'amd64', 'linux-headers-6.1.0-56-common (= 6.1.192-2), linux-kbuild-6.1 (>= 6.1.192-2)'],
-  ['linux-headers-6.1.0-54-amd64', '6.1.190-1', 'amd64', 'linux-headers-6.1.0-54-common (= 6.1.190-1), linux-kbuild-6.1 (>= 6.1.190-1)'],
-  ['linux-headers-6.12.9+deb12-cloud-amd64', '6.1.190-1', 'amd64'],
-  ['linux-headers-6.1.0-54-common', '6.1.190-1', 'all'],
-  ['linux-headers-6.1.0-56-common', '6.1.192-2', 'all'],
-  ['linux-kbuild-6.1', '6.1.176-1', 'amd64'],
-  ['linux-kbuild-6.1', '6.1.192-2', 'amd64'],
-  ['linux-kbuild-6.1', '6.1.200-1', 'amd64'],
-  ['linux-image-6.1.0-54-cloud-amd64', '6.1.190-1', 'amd64'],
-  ['linux-image-6.1.0-54-cloud-amd64-dbg', '6.1.190-1', 'amd64'],
-  ['linux-image-6.1.0-56-cloud-amd64-unsigned', '6.1.192-2', 'amd64'],
-  ['linux-image-6.1.0-56-cloud-amd64', '6.1.192-2', 'amd64'],
-]);
 
 describe('resolveDebianKernel', () => {
   it('assembles a release: the ABI from the flavour headers, kbuild at the oldest version the headers accept, the signed image when no unsigned one exists', () => {

@@ -1,0 +1,63 @@
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { describe, expect, it } from 'vitest';
+import { bumpGeneratorWith, patchReport, variantsOf } from '../../plugins/plugsched/src/generators/bump/generator';
+import { kernelGeneratorWith } from '../../plugins/plugsched/src/generators/kernel/generator';
+import { ARCHIVE } from '../support/apt-archive';
+
+function workspaceWith6192() {
+  const tree = createTreeWithEmptyWorkspace();
+  tree.write('kernels/debian-6.1-cloud-amd64/kernel.yaml', 'distro: debian\nline: "6.1"\nversion: 6.1.192-2\nflavour: cloud-amd64\narch: amd64\nsource: deb\nboundary: boundary.yaml\n');
+  tree.write('kernels/debian-6.1-cloud-amd64/boundary.yaml', 'files: []\nmoduleCompat: module-compat.h\n');
+  tree.write('kernels/debian-6.1-cloud-amd64/module-compat.h', '/* compat */\n');
+  tree.write('schedulers/a/scheduler.yaml', 'kernel: debian-6.1-cloud-amd64\nversion: 1.0.0\n');
+  tree.write('schedulers/b/scheduler.yaml', 'kernel: debian-6.1-cloud-amd64-other\nversion: 1.0.0\n');
+  return tree;
+}
+
+describe('kernel generator', () => {
+  it("writes kernel.yaml from apt's facts and copies the line's boundary config", () => {
+    const tree = workspaceWith6192();
+    kernelGeneratorWith(tree, { version: '6.1.190-1', name: 'debian-6.1.190' }, ARCHIVE);
+    const yaml = tree.read('kernels/debian-6.1.190/kernel.yaml', 'utf8') ?? '';
+    expect(yaml).toMatch(/^release: 6\.1\.0-54-cloud-amd64$/m);
+    expect(yaml).toContain('sha256: sha-linux-image-6.1.0-54-cloud-amd64-dbg-6.1.190-1');
+    expect(tree.read('kernels/debian-6.1.190/boundary.yaml', 'utf8')).toBe('files: []\nmoduleCompat: module-compat.h\n');
+    expect(tree.read('kernels/debian-6.1.190/module-compat.h', 'utf8')).toBe('/* compat */\n');
+  });
+
+  it('refuses an existing id, a line with no boundary config, and an unknown release, writing nothing', () => {
+    const tree = workspaceWith6192();
+    expect(() => kernelGeneratorWith(tree, { version: '6.1.190-1' }, ARCHIVE)).toThrow(/kernels\/debian-6\.1-cloud-amd64 already exists\. Move it to another version with "nx g @plugsched\/nx:bump/);
+    const empty = createTreeWithEmptyWorkspace();
+    expect(() => kernelGeneratorWith(empty, { version: '6.1.190-1' }, ARCHIVE)).toThrow(/No kernel project of the 6\.1 line exists to take the boundary config from/);
+    expect(() => kernelGeneratorWith(tree, { version: '6.1.191-1', name: 'x' }, ARCHIVE)).toThrow(/cannot be assembled/);
+    expect(tree.exists('kernels/x')).toBe(false);
+    expect(empty.exists('kernels')).toBe(false);
+  });
+});
+
+describe('bump generator', () => {
+  it("moves a kernel within its line and lists that kernel's variants", () => {
+    const tree = workspaceWith6192();
+    expect(variantsOf(tree, 'debian-6.1-cloud-amd64')).toEqual(['a']);
+    expect(bumpGeneratorWith(tree, { kernel: 'debian-6.1-cloud-amd64', version: '6.1.190-1' }, ARCHIVE)).toEqual(['a']);
+    const yaml = tree.read('kernels/debian-6.1-cloud-amd64/kernel.yaml', 'utf8') ?? '';
+    expect(yaml).toMatch(/^version: 6\.1\.190-1$/m);
+    expect(yaml).toMatch(/^boundary: boundary\.yaml$/m);
+    expect(yaml).toContain('name: linux-kbuild-6.1\n    version: 6.1.192-2');
+  });
+
+  it('refuses another line, an unknown kernel and a non-Debian kernel', () => {
+    const tree = workspaceWith6192();
+    expect(() => bumpGeneratorWith(tree, { kernel: 'debian-6.1-cloud-amd64', version: '6.12.117-1~deb12u1' }, ARCHIVE)).toThrow(/not a release of the 6\.1 line .*nx g @plugsched\/nx:kernel/);
+    expect(() => bumpGeneratorWith(tree, { kernel: 'nope', version: '6.1.190-1' }, ARCHIVE)).toThrow(/no kernel project "nope".*Known kernels: debian-6\.1-cloud-amd64/);
+    tree.write('kernels/rpm-k/kernel.yaml', 'distro: rpm\nsource: srpm\nline: "6.1"\n');
+    expect(() => bumpGeneratorWith(tree, { kernel: 'rpm-k', version: '6.1.190-1' }, ARCHIVE)).toThrow(/needs "distro: debian" and "source: deb"/);
+    expect(tree.read('kernels/debian-6.1-cloud-amd64/kernel.yaml', 'utf8')).toMatch(/^version: 6\.1\.192-2$/m);
+  });
+
+  it("picks the patch paragraph out of a failed run's output", () => {
+    const out = '\u001b[31m> nx run x:sources\u001b[0m\nsome noise\nschedulers/x/patches/0001-a.patch does not apply to the extracted scheduler of k: kernel/sched/core.c hunk #1 failed. ...\nmore\n';
+    expect(patchReport(out)).toBe('schedulers/x/patches/0001-a.patch does not apply to the extracted scheduler of k: kernel/sched/core.c hunk #1 failed. ...');
+  });
+});
