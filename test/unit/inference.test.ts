@@ -55,7 +55,11 @@ describe('scheduler projects', () => {
     const results = await createNodes[1](['schedulers/my-sched/scheduler.yaml'], {}, { workspaceRoot: ws, nxJsonConfiguration: {} });
     const p = results[0][1].projects?.['schedulers/my-sched'];
     expect(p?.name).toBe('my-sched');
-    expect(Object.keys(p?.targets ?? {}).sort()).toEqual(['build', 'module', 'sources', 'vm-test']);
+    expect(Object.keys(p?.targets ?? {}).sort()).toEqual(['build', 'edit', 'module', 'save', 'sources', 'vm-test', 'watch']);
+    // the developer loop: never cached, watch runs until stopped
+    for (const t of ['edit', 'save', 'watch']) expect(p?.targets?.[t].cache).toBe(false);
+    expect(p?.targets?.edit.dependsOn).toEqual(['^extract']);
+    expect(p?.targets?.watch.continuous).toBe(true);
     expect(p?.targets?.sources.dependsOn).toEqual(['^extract']);
     expect(p?.targets?.sources.inputs).toContainEqual({ dependentTasksOutputFiles: '**/*', transitive: false });
     expect(p?.targets?.module.inputs).toContain('{workspaceRoot}/kernels/debian-6.1-cloud-amd64/kernel.yaml');

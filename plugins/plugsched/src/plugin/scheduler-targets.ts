@@ -70,6 +70,23 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
         ],
         outputs: [out('packages')],
       }),
+      edit: {
+        executor: `${PLUGIN}:edit`,
+        cache: false,
+        dependsOn: ['^extract'],
+        metadata: { description: 'schedulers/<name>/edit: a git tree of the extracted scheduler, one commit per patch', technologies: ['linux'] },
+      },
+      save: {
+        executor: `${PLUGIN}:save`,
+        cache: false,
+        metadata: { description: "Write the edit tree's commits back as patches/NNNN-<subject>.patch", technologies: ['linux'] },
+      },
+      watch: {
+        executor: `${PLUGIN}:watch`,
+        cache: false,
+        continuous: true,
+        metadata: { description: 'Rebuild the module from the edit tree on every change', technologies: ['linux'] },
+      },
       'vm-test': target('vm-test', "Live-update the kernel in QEMU with the RPM's payload, run the scenarios, roll back", {
         dependsOn: ['build'],
         inputs: [
