@@ -5,15 +5,21 @@
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLiveUpdate } from '../../plugins/plugsched/src/vm/live-update';
 import { develTree, WORKSPACE } from '../support/kernel';
+import { startCacheServerProcess, type CacheServerProcess } from '../support/remote-cache';
 import { tempWorkspace, type TempWorkspace } from '../support/workspace';
 
 let a: TempWorkspace;
 let b: TempWorkspace;
+let c: TempWorkspace;
+let cache: CacheServerProcess;
+let cacheDir: string;
+const TOKEN = 'test-token';
 const ko = (ws: TempWorkspace, v: string) => join(ws.dir, 'dist', 'schedulers', v, 'scheduler.ko');
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 const modinfo = (f: string, field: string) => spawnSync('modinfo', ['-F', field, f], { encoding: 'utf8' }).stdout.trim();
@@ -23,9 +29,12 @@ beforeAll(() => {
   const r = a.nx(['run-many', '-t', 'module', '-p', 'hello-sched', 'scheduler-x86', '--output-style=stream']);
   if (r.code !== 0) throw new Error(r.out);
 }, 900_000);
-afterAll(() => {
+afterAll(async () => {
   a?.dispose();
   b?.dispose();
+  c?.dispose();
+  await cache?.close();
+  if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
 });
 
 describe('scheduler modules for Debian 6.1', () => {
@@ -168,9 +177,12 @@ describe('scheduler modules for Debian 6.1', () => {
     expect(r.out).toMatch(/Console:\n(.*\n)*.*__mod_sched_fork/);
   }, 900_000);
 
-  it('is bit-for-bit reproducible in another workspace at another path, at another time: .ko, .rpm and .deb', () => {
+  it('is bit-for-bit reproducible in another workspace at another path, at another time: .ko, .rpm and .deb', async () => {
+    cacheDir = mkdtempSync(join(tmpdir(), 'plugsched-remote-cache-'));
+    cache = await startCacheServerProcess(cacheDir, TOKEN);
     b = tempWorkspace({ schedulers: ['hello-sched'] });
-    const r = b.nx(['build', 'hello-sched', '--output-style=stream']);
+    // b also fills a remote cache (Nx's self-hosted protocol over loopback) for the next test
+    const r = b.nx(['build', 'hello-sched', '--output-style=stream'], { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: cache.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: TOKEN });
     expect(r.code, r.out).toBe(0);
     expect(b.dir).not.toBe(a.dir);
     expect(sha(ko(b, 'hello-sched'))).toBe(sha(ko(a, 'hello-sched')));
@@ -180,6 +192,20 @@ describe('scheduler modules for Debian 6.1', () => {
     expect(readdirSync(pkgs(b)).sort()).toEqual(files);
     for (const f of files) expect(sha(join(pkgs(b), f)), f).toBe(sha(join(pkgs(a), f)));
     expect(spawnSync('strings', [ko(a, 'hello-sched')], { encoding: 'utf8' }).stdout).not.toMatch(/\/tmp\/|plugsched-ws-|\.cache\/plugsched/);
+  }, 900_000);
+
+  it("shares Nx's remote cache: a third workspace's nx build is all remote cache hits, with identical artifacts", () => {
+    expect(readdirSync(cacheDir).length).toBeGreaterThan(5);
+    c = tempWorkspace({ schedulers: ['hello-sched'] });
+    const r = c.nx(['build', 'hello-sched', '--output-style=stream'], { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: cache.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: TOKEN });
+    expect(r.code, r.out).toBe(0);
+    const tasks = [...r.out.matchAll(/^> nx run (\S+)(.*)$/gm)];
+    expect(tasks.map((m) => m[1]).sort()).toContain('hello-sched:build');
+    for (const m of tasks) expect(m[2], `${m[1]} came from the remote cache`).toMatch(/\[remote cache\]/);
+    expect(r.out).toMatch(/Nx read the output from the cache instead of running the command for (\d+) out of \1 tasks/);
+    expect(sha(ko(c, 'hello-sched'))).toBe(sha(ko(b, 'hello-sched')));
+    const pkgs = (ws: TempWorkspace) => join(ws.dir, 'dist', 'schedulers', 'hello-sched', 'packages');
+    for (const f of readdirSync(pkgs(b))) expect(sha(join(pkgs(c), f)), f).toBe(sha(join(pkgs(b), f)));
   }, 900_000);
 
   it('reports a patch that no longer applies, naming the patch, file and hunk', () => {
