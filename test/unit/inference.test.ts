@@ -39,6 +39,9 @@ describe('createNodes', () => {
       expect(project?.targets?.[name].inputs).toContain('boundaryConfig');
     }
     expect(project?.targets?.collect.inputs).toContainEqual({ runtime: 'gcc-12 --version' });
+    // extract reads collect's facts: through the task graph, never as a (gitignored) dist/ file input
+    expect(project?.targets?.extract.inputs).toContainEqual({ dependentTasksOutputFiles: '**/collect/*.json', transitive: true });
+    for (const t of Object.values(project?.targets ?? {})) for (const i of t.inputs ?? []) expect(String(i)).not.toMatch(/dist\//);
     expect(project?.targets?.explain.cache).toBe(false);
     expect(project?.namedInputs?.boundaryConfig).toContain('{workspaceRoot}/kernels/debian-6.1-cloud-amd64/boundary.yaml');
     expect(project?.namedInputs?.kernelConfig).toEqual(['{projectRoot}/kernel.yaml']);

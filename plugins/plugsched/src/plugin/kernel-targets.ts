@@ -90,7 +90,8 @@ export function kernelProject(projectRoot: string, boundaryFile = `${projectRoot
           'kernelConfig',
           'boundaryConfig',
           { dependentTasksOutputFiles: '**/boundary/*.json' },
-          '{workspaceRoot}/dist/kernels/{projectName}/collect/*.json',
+          // the collector's facts (positions of every definition), output of collect two steps up
+          { dependentTasksOutputFiles: '**/collect/*.json', transitive: true },
           '{workspaceRoot}/tools/runtime/**/*',
           ...code('extract/**/*', 'boundary/pipeline.ts', 'executors/extract/**/*'),
           { externalDependencies: ['nx'] },
