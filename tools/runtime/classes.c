@@ -11,6 +11,14 @@
  */
 #include <linux/vmalloc.h>
 
+/*
+ * sched_ext (6.12) is a sixth class whose tasks live in BPF-owned queues that
+ * the state rebuild cannot walk. Debian's 6.12 cloud config leaves it off.
+ */
+#ifdef CONFIG_SCHED_CLASS_EXT
+#error "plugsched-nx: kernels with CONFIG_SCHED_CLASS_EXT (sched_ext) are not supported yet"
+#endif
+
 extern const struct sched_class shadow_stop_sched_class;
 extern const struct sched_class shadow_dl_sched_class;
 extern const struct sched_class shadow_rt_sched_class;

@@ -3,9 +3,10 @@
  * plugsched-nx runtime: x86-64 entry redirection.
  *
  * A redirected function's kernel entry gets "jmp rel32" to the module's body.
- * The jump goes after the function's ftrace call site (a 5-byte NOP while
- * ftrace does not trace the function), so ftrace keeps working on it and
- * never finds bytes it did not write. The bytes are written with the
+ * The jump goes after the function's endbr64 (indirect branch tracking) and
+ * its ftrace call site (a 5-byte NOP while ftrace does not trace the
+ * function), so indirect calls still land on an endbr64, and ftrace keeps
+ * working on the function and never finds bytes it did not write. The bytes are written with the
  * kernel's text_poke() under text_mutex, inside stop_machine, and every CPU
  * serializes its instruction stream before it leaves stop_machine.
  */
@@ -15,6 +16,7 @@
 #include <linux/memory.h>
 #include <linux/module.h>
 #include <linux/static_call.h>
+#include <asm/ibt.h>
 #include <asm/sync_core.h>
 #include <asm/text-patching.h>
 
@@ -48,7 +50,7 @@ static bool plugsched_site_reserved(unsigned long site)
 static int plugsched_prepare_patch(struct plugsched_patch *pp,
 				   const struct plugsched_redirect *r)
 {
-	unsigned long addr = (unsigned long)r->orig, size, offset, site;
+	unsigned long addr = (unsigned long)r->orig, size, offset, site, ftrace_site;
 	long rel;
 
 	pp->r = r;
@@ -60,20 +62,29 @@ static int plugsched_prepare_patch(struct plugsched_patch *pp,
 	}
 	pp->size = size;
 	site = addr;
-	if (ftrace_location(addr) == addr) {
-		if (memcmp((void *)addr, plugsched_nop5, sizeof(plugsched_nop5))) {
+	/*
+	 * With indirect branch tracking the function starts with endbr64 (or
+	 * the NOP that sealing left there): indirect calls must still land on
+	 * it, so the jump goes after it.
+	 */
+	if (is_endbr(*(u32 *)addr))
+		site += ENDBR_INSN_SIZE;
+	/* the ftrace site of the function, wherever in its entry it is */
+	ftrace_site = ftrace_location(addr);
+	if (ftrace_site >= site && ftrace_site < addr + size) {
+		if (memcmp((void *)ftrace_site, plugsched_nop5, sizeof(plugsched_nop5))) {
 			pr_err("plugsched: %s,%lu: is traced or live-patched through ftrace (its call site is active); stop that first\n",
 			       r->name, r->sympos);
 			return -EEXIST;
 		}
-		site += MCOUNT_INSN_SIZE;
+		site = ftrace_site + MCOUNT_INSN_SIZE;
 		/*
 		 * A static key or static call right after the ftrace site would
 		 * rewrite our jump: take the ftrace site itself instead (ftrace
 		 * cannot trace the function while the module is installed).
 		 */
 		if (plugsched_site_reserved(site)) {
-			site = addr;
+			site = ftrace_site;
 			pr_info("plugsched: %s,%lu: a static key follows its ftrace site; the jump replaces the ftrace site\n",
 				r->name, r->sympos);
 		}

@@ -11,6 +11,8 @@
  * stop_machine thread (stop class, never moved) and the idle task is never
  * queued.
  */
+#include <linux/version.h>
+
 #define PLUGSCHED_REQUEUE_FLAGS_OUT	(DEQUEUE_SAVE | DEQUEUE_MOVE | DEQUEUE_NOCLOCK)
 #define PLUGSCHED_REQUEUE_FLAGS_IN	(ENQUEUE_RESTORE | ENQUEUE_MOVE | ENQUEUE_NOCLOCK)
 
@@ -52,7 +54,35 @@ static bool plugsched_parking_fits(void)
 	return nr_threads + 64 * num_online_cpus() <= plugsched_parked_max;
 }
 
-/* The next queued task of this runqueue in a class below stop, or NULL. */
+/*
+ * The first task in the deadline queue, or NULL. Since 6.8 the queue also
+ * holds deadline servers (the fair server runs CFS tasks starved by rt ones):
+ * they are entities of the runqueue, not tasks, and stay queued across the
+ * switch, served by the arriving deadline class as by the leaving one.
+ */
+static struct task_struct *plugsched_first_dl_task(struct rq *rq)
+{
+	struct rb_node *node;
+
+	for (node = rb_first_cached(&rq->dl.root); node; node = rb_next(node)) {
+		struct sched_dl_entity *dl_se = rb_entry(node, struct sched_dl_entity, rb_node);
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+		if (dl_se->dl_server)
+			continue;
+#endif
+		return container_of(dl_se, struct task_struct, dl);
+	}
+	return NULL;
+}
+
+/*
+ * The next queued task of this runqueue in a class below stop, or NULL.
+ * Since 6.12 a fair task that went to sleep may stay queued, "delayed", until
+ * it is eligible again: it is on cfs_tasks like any queued task, and the
+ * dequeue/enqueue pair below keeps it delayed, as the kernel's own
+ * save/restore of a task does.
+ */
 static struct task_struct *plugsched_next_queued(struct rq *rq)
 {
 	struct rt_prio_array *array = &rq->rt.active;
@@ -63,9 +93,7 @@ static struct task_struct *plugsched_next_queued(struct rq *rq)
 	idx = sched_find_first_bit(array->bitmap);
 	if (idx < MAX_RT_PRIO)
 		return list_first_entry(array->queue + idx, struct task_struct, rt.run_list);
-	if (!RB_EMPTY_ROOT(&rq->dl.root.rb_root))
-		return rb_entry(rb_first_cached(&rq->dl.root), struct task_struct, dl.rb_node);
-	return NULL;
+	return plugsched_first_dl_task(rq);
 }
 
 /* This CPU's runqueue, emptied with the leaving scheduler's class methods. */
