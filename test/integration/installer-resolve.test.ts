@@ -1,8 +1,9 @@
 /**
  * tools/installer/symbol-resolve on a real module built against the Debian
  * 6.1 devel tree: non-exported symbols resolved from a kallsyms list (with a
- * KASLR shift), duplicates told apart by sympos, refusals that change
- * nothing; then inside the real kernel booted in QEMU, from /proc/kallsyms.
+ * KASLR shift), duplicates told apart by sympos (the module's own table or a
+ * file), refusals that change nothing; then inside the real kernel booted in
+ * QEMU, from /proc/kallsyms.
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -107,6 +108,22 @@ describe('install-time symbol resolution', () => {
     expect(r.stdout).toMatch(/resolved \d+ symbol\(s\) \(1 by sympos\)/);
     expect(symbolOf(copy, 'sysctl_sched_rt_runtime')).toEqual({ value: rtRuntime, ndx: 'ABS' });
     expect(symbolOf(copy, '__orig_print_cpu')).toEqual({ value: printCpu[1], ndx: 'ABS' });
+  });
+
+  it("takes positions from the module's own .plugsched.sympos section (written at extraction); a --sympos file wins", () => {
+    const copy = join(dir, 'carries-sympos.ko');
+    writeFileSync(join(dir, 'section'), 'print_cpu 2\n');
+    const oc = spawnSync('objcopy', ['--add-section', `.plugsched.sympos=${join(dir, 'section')}`, ko, copy], { encoding: 'utf8' });
+    expect(oc.status, oc.stderr).toBe(0);
+    const r = resolve(['--kallsyms', kallsyms], copy);
+    expect(r.status, r.stderr).toBe(0);
+    expect(symbolOf(copy, '__orig_print_cpu')).toEqual({ value: printCpu[1], ndx: 'ABS' });
+
+    const overridden = join(dir, 'carries-sympos-overridden.ko');
+    spawnSync('objcopy', ['--add-section', `.plugsched.sympos=${join(dir, 'section')}`, ko, overridden]);
+    writeFileSync(join(dir, 'sympos1'), 'print_cpu 1\n');
+    expect(resolve(['--kallsyms', kallsyms, '--sympos', join(dir, 'sympos1')], overridden).status).toBe(0);
+    expect(symbolOf(overridden, '__orig_print_cpu')).toEqual({ value: printCpu[0], ndx: 'ABS' });
   });
 
   it('refuses a sympos beyond the symbols there are, and explains --help', () => {

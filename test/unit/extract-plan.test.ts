@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyEdits } from '../../plugins/plugsched/src/extract/edits';
 import { planFileEdits, type FunctionAction, type VariableAction } from '../../plugins/plugsched/src/extract/plan';
 import { externDeclaration } from '../../plugins/plugsched/src/extract/variables';
+import { symposHeader } from '../../plugins/plugsched/src/extract/extract-tree';
 
 const SRC = `#define CREATE_TRACE_POINTS
 #include "sched.h"
@@ -111,5 +112,19 @@ describe('extern declarations', () => {
   it('refuses forms it does not know', () => {
     expect(externDeclaration('static int a, b;', 'a')).toMatchObject({ ok: false, why: /several variables/ });
     expect(externDeclaration('DEFINE_FOO(bar);', 'bar')).toMatchObject({ ok: false, why: /DEFINE_FOO\(\)/ });
+  });
+});
+
+describe('sympos table', () => {
+  it('lists each name the kernel has several of once, with its position, sorted', () => {
+    const h = symposHeader([
+      { name: 'print_cpu', file: 'kernel/sched/debug.c', sympos: 1 },
+      { name: 'cpu_local_stat_show', file: 'kernel/sched/core.c', sympos: 1 },
+      { name: 'print_cpu', file: 'kernel/sched/debug.c', sympos: 1 },
+      { name: 'try_to_wake_up', file: 'kernel/sched/core.c', sympos: 0 },
+      { name: 'set_user_nice', file: 'kernel/sched/core.c' },
+    ]);
+    expect(h.split('\n').slice(1)).toEqual(['PLUGSCHED_SYMPOS(cpu_local_stat_show, 1)', 'PLUGSCHED_SYMPOS(print_cpu, 1)', '']);
+    expect(symposHeader([]).split('\n').slice(1)).toEqual(['']);
   });
 });

@@ -9,7 +9,9 @@
  * the prefix __orig_ means "the kernel's copy of" the name without it. Local
  * names that the kernel has several of are told apart by a sympos table
  * ("name pos" lines; pos counts same-named symbols in kallsyms order, from 1,
- * as livepatch does); without one such a name is refused as ambiguous.
+ * as livepatch does): the module's own .plugsched.sympos section, which
+ * extraction fills, or a --sympos file, which wins. Without a position such a
+ * name is refused as ambiguous.
  *
  * No libelf: the ELF64 relocatable object is read and patched by hand, and
  * written back through a temporary file and rename().
@@ -62,6 +64,7 @@ static void usage(FILE *out, int code)
 		"\n"
 		"  --kallsyms FILE  symbol list to use (default /proc/kallsyms; needs root)\n"
 		"  --sympos FILE    \"name pos\" lines choosing among same-named local symbols\n"
+		"                   (overrides the module's own .plugsched.sympos section)\n"
 		"  --dry-run        print what would be resolved, change nothing\n");
 	exit(code);
 }
@@ -111,6 +114,24 @@ static void load_kallsyms(const char *path)
 	qsort(ksyms, nr_ksyms, sizeof(*ksyms), cmp_name);
 }
 
+static unsigned int sympos_of(const char *name)
+{
+	for (size_t i = 0; i < nr_positions; i++)
+		if (!strcmp(positions[i].name, name))
+			return positions[i].pos;
+	return 0;
+}
+
+static void add_sympos(const char *name, unsigned int pos)
+{
+	positions = realloc(positions, (nr_positions + 1) * sizeof(*positions));
+	if (!positions)
+		die(2, "%s", "out of memory");
+	positions[nr_positions].name = strdup(name);
+	positions[nr_positions].pos = pos;
+	nr_positions++;
+}
+
 static void load_sympos(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -124,22 +145,47 @@ static void load_sympos(const char *path)
 
 		if (sscanf(line, "%255s %u", name, &pos) != 2)
 			continue;
-		positions = realloc(positions, (nr_positions + 1) * sizeof(*positions));
-		if (!positions)
-			die(2, "%s", "out of memory");
-		positions[nr_positions].name = strdup(name);
-		positions[nr_positions].pos = pos;
-		nr_positions++;
+		add_sympos(name, pos);
 	}
 	fclose(f);
 }
 
-static unsigned int sympos_of(const char *name)
+/*
+ * The module's own table, "name pos" lines in its .plugsched.sympos section
+ * (written at extraction); a --sympos file given on the command line wins.
+ */
+static void load_module_sympos(const unsigned char *buf, size_t size, const Elf64_Ehdr *eh, const Elf64_Shdr *sh)
 {
-	for (size_t i = 0; i < nr_positions; i++)
-		if (!strcmp(positions[i].name, name))
-			return positions[i].pos;
-	return 0;
+	const Elf64_Shdr *names;
+
+	if (eh->e_shstrndx >= eh->e_shnum)
+		return;
+	names = &sh[eh->e_shstrndx];
+	for (int i = 0; i < eh->e_shnum; i++) {
+		const char *text, *end;
+
+		if (sh[i].sh_name >= names->sh_size || names->sh_offset + names->sh_size > size ||
+		    strcmp((const char *)buf + names->sh_offset + sh[i].sh_name, ".plugsched.sympos"))
+			continue;
+		if (sh[i].sh_offset + sh[i].sh_size > size)
+			die(2, "%s", "the module's .plugsched.sympos section lies outside the file");
+		text = (const char *)buf + sh[i].sh_offset;
+		end = text + sh[i].sh_size;
+		while (text < end) {
+			const char *eol = memchr(text, '\n', end - text);
+			char line[512], name[256];
+			size_t len = (eol ? eol : end) - text;
+			unsigned int pos;
+
+			if (len < sizeof(line)) {
+				memcpy(line, text, len);
+				line[len] = '\0';
+				if (sscanf(line, "%255s %u", name, &pos) == 2 && !sympos_of(name))
+					add_sympos(name, pos);
+			}
+			text += len + 1;
+		}
+	}
 }
 
 /* The first kallsyms entry named `name` and how many there are. */
@@ -231,6 +277,8 @@ int main(int argc, char **argv)
 		die(2, "%s is not a 64-bit little-endian kernel module", module);
 	Elf64_Shdr *sh = (Elf64_Shdr *)(buf + eh->e_shoff);
 	Elf64_Shdr *symtab = NULL;
+
+	load_module_sympos(buf, size, eh, sh);
 
 	for (int i = 0; i < eh->e_shnum; i++)
 		if (sh[i].sh_type == SHT_SYMTAB)

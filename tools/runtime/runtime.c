@@ -10,6 +10,7 @@
  *   classes.c      the sched_class tables
  *   requeue.c      every queued task moves to the arriving scheduler
  *   features.c     sched features carried over
+ *   sympos.c       which same-named kernel symbols the module means (installer)
  *   control.c      install, rollback, sysfs, module init and exit
  */
 #include "runtime.h"
@@ -19,4 +20,5 @@
 #include "classes.c"
 #include "requeue.c"
 #include "features.c"
+#include "sympos.c"
 #include "control.c"
