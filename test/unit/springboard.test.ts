@@ -59,6 +59,13 @@ describe('__schedule springboard', () => {
     expect(checkModuleSchedule(kernel, module.replace(/.*push   %r14\n/, '')).join(' ')).toMatch(/saves r15, r13, r12, rbx where the kernel's __schedule saves r15, r14/);
   });
 
+  it('reads a module __schedule that starts with endbr64 (indirect branch tracking, Debian 6.12)', () => {
+    const kernel = { pushes: ['r15', 'r14', 'r13', 'r12', 'rbx'], canaryOffset: -0x30 };
+    const module = KERNEL.replace('<__schedule>:\n', '<__mod___schedule>:\nffffffff81a10aec:\tendbr64\n');
+    expect(checkModuleSchedule(kernel, module)).toEqual([]);
+    expect(() => checkModuleSchedule(kernel, module.replace('push   %rbp', 'nop'))).toThrow(/does not start with "push %rbp; mov %rsp,%rbp"/);
+  });
+
   it("replaces context_switch's one switch_to with the springboard", () => {
     const core = 'static void context_switch(void)\n{\n\tswitch_to(prev, next, prev);\n\tbarrier();\n}\n';
     const r = springboardEdit(core);

@@ -42,7 +42,10 @@ export function parseObjdump(disasm: string): Insn[] {
 const hex = (s: string) => Number.parseInt(s, 16);
 
 /** The prologue of a frame-pointer function: pushes, local size and canary slot. */
-export function parsePrologue(insns: Insn[], what: string): Omit<ScheduleFrame, 'switchOffset'> {
+export function parsePrologue(allInsns: Insn[], what: string): Omit<ScheduleFrame, 'switchOffset'> {
+  // With indirect branch tracking (X86_KERNEL_IBT, Debian's 6.12) a function whose address is taken
+  // starts with endbr64: the module's __schedule is one (the redirect table points to it).
+  const insns = allInsns[0]?.text === 'endbr64' ? allInsns.slice(1) : allInsns;
   if (insns.length < 3 || insns[0].text !== 'push %rbp' || insns[1].text !== 'mov %rsp,%rbp')
     throw new PlugschedError(`${what} does not start with "push %rbp; mov %rsp,%rbp": the springboard needs __schedule built with a frame pointer.`);
   const pushes: string[] = [];

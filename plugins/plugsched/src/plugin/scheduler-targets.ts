@@ -50,6 +50,9 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
           { dependentTasksOutputFiles: '**/src/**/*', transitive: false },
           ...(kernelId ? [`{workspaceRoot}/kernels/${kernelId}/kernel.yaml`] : []),
           '{workspaceRoot}/plugins/plugsched/src/module/build-module.ts',
+          // the built module's __schedule is checked against the springboard layout
+          '{workspaceRoot}/plugins/plugsched/src/extract/springboard.ts',
+          '{workspaceRoot}/plugins/plugsched/src/boundary/elf.ts',
           '{workspaceRoot}/plugins/plugsched/src/executors/module/**/*',
           { runtime: 'gcc-12 --version' },
           { externalDependencies: ['nx'] },
