@@ -7,7 +7,9 @@ tunables() {
 
 scenario_sysctls() {
 	scenario_begin sysctls
+	# CFS's latency_ns became EEVDF's base_slice_ns in 6.6
 	t=/sys/kernel/debug/sched/latency_ns
+	[ -f $t ] || t=/sys/kernel/debug/sched/base_slice_ns
 	tunables > /tmp/tun.before
 	sched_install
 	tunables > /tmp/tun.during
@@ -16,7 +18,7 @@ scenario_sysctls() {
 	new=$((old + 1000000))
 	echo $new > $t
 	sched_uninstall
-	check survives-rollback "latency_ns $old -> $(cat $t)" [ "$(cat $t)" = "$new" ]
+	check survives-rollback "${t##*/} $old -> $(cat $t)" [ "$(cat $t)" = "$new" ]
 	echo $old > $t
 	scenario_end
 }
