@@ -48,8 +48,9 @@ function nxTimed(dir: string, args: string[], env: NodeJS.ProcessEnv): { seconds
   const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'nx'), [...args, '--outputStyle=static'], { cwd: dir, env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', ...env }, encoding: 'utf8', maxBuffer: 256 << 20 });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`nx ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  // tasks that really ran (not restored from a cache)
-  const ran = [...r.stdout.matchAll(/^> nx run (\S+)(.*)$/gm)].filter((m) => !/cache\]/.test(m[2])).map((m) => m[1]);
+  // tasks that really ran: not "[local cache]", "[remote cache]", nor (with the daemon, outputs already
+  // in place) "[existing outputs match the cache, left as is]"
+  const ran = [...r.stdout.matchAll(/^> nx run (\S+)(.*)$/gm)].filter((m) => !/\[[^\]]*cache[^\]]*\]/.test(m[2])).map((m) => m[1]);
   return { seconds, ran: [...new Set(ran)].sort() };
 }
 
@@ -192,13 +193,12 @@ async function main(): Promise<void> {
     ]);
   }
   if (!only || only === 'baseline') {
-    const runs: BaselineRun[] = [];
-    for (let i = 0; i < RUNS; i++) runs.push(await kernelBaseline(ROOT, KERNEL));
+    const runs: BaselineRun[] = await kernelBaseline(ROOT, KERNEL, RUNS);
     const m = (f: (r: BaselineRun) => number) => median(runs.map(f));
     text = mergeSection(text, 'baseline', [
       "## Baseline: the original method's whole-kernel collect",
       '',
-      `Command: \`npm run bench -- baseline\` (tools/bench/kernel-baseline.ts), ${RUNS} runs, medians. Machine: ${machine()}.`,
+      `Command: \`npm run bench -- baseline\` (tools/bench/kernel-baseline.ts), ${RUNS} runs of the kernel/ sample after one preparation, medians. Machine: ${machine()}.`,
       '',
       'A measured subset, extrapolated: the kernel configured with its own .config and prepared (`olddefconfig prepare`),',
       `then every object under \`kernel/\` compiled with a no-op GCC plugin loaded (${runs[0].sampleUnits} translation units); the time per unit`,

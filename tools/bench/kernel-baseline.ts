@@ -45,7 +45,11 @@ export function vmlinuxUnits(vmlinux: string): number {
   return Number(r.stdout.trim());
 }
 
-export async function kernelBaseline(root: string, kernelId: string): Promise<BaselineRun> {
+/**
+ * `runs` measurements of the kernel/ sample. The kernel is configured and prepared once (timed once:
+ * every run reports that time); each run then compiles kernel/ from an empty kernel/ object directory.
+ */
+export async function kernelBaseline(root: string, kernelId: string, runs: number): Promise<BaselineRun[]> {
   const src = await sourceTree(root, kernelId, () => undefined);
   const devel = await develTree(root, kernelId, () => undefined);
   const work = mkdtempSync(join(tmpdir(), 'plugsched-baseline-'));
@@ -58,10 +62,15 @@ export async function kernelBaseline(root: string, kernelId: string): Promise<Ba
     cpSync(devel.config, join(out, '.config'));
     const make = (targets: string[]) => ['-C', src.tree, `O=${out}`, 'CC=gcc-12', `KCFLAGS=-fplugin=${join(work, 'noop.so')}`, '-j2', '-s', ...targets];
     const prepareSeconds = sh('make', make(['olddefconfig'])) + sh('make', make(['prepare']));
-    const sampleSeconds = sh('make', make(['kernel/']));
-    const sampleUnits = countObjects(join(out, 'kernel'));
     const units = vmlinuxUnits(devel.vmlinux);
-    return { prepareSeconds, sampleSeconds, sampleUnits, vmlinuxUnits: units, estimateSeconds: prepareSeconds + (sampleSeconds / sampleUnits) * units };
+    const results: BaselineRun[] = [];
+    for (let i = 0; i < runs; i++) {
+      rmSync(join(out, 'kernel'), { recursive: true, force: true });
+      const sampleSeconds = sh('make', make(['kernel/']));
+      const sampleUnits = countObjects(join(out, 'kernel'));
+      results.push({ prepareSeconds, sampleSeconds, sampleUnits, vmlinuxUnits: units, estimateSeconds: prepareSeconds + (sampleSeconds / sampleUnits) * units });
+    }
+    return results;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
