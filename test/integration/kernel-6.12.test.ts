@@ -11,6 +11,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempWorkspace, type TempWorkspace } from '../support/workspace';
 
+// The 6.12 VM run is opt-in until an intermittent "Oops: int3" in the kernel's dequeue_entity (at a
+// jump-label site, seen once in four runs, under CI load) is understood: see the README's kernel table.
+const VM_612 = process.env.PLUGSCHED_TEST_612_VM === '1';
+if (!VM_612) console.warn('kernel-6.12: skipping the 6.12 vm-test run (set PLUGSCHED_TEST_612_VM=1): an intermittent Oops: int3 in dequeue_entity is not understood yet, so 6.12 is not listed as supported');
+
 const KERNEL = 'debian-6.12-cloud-amd64';
 const VARIANT = 'scheduler-612-x86';
 let ws: TempWorkspace;
@@ -42,7 +47,7 @@ describe('Debian 6.12 cloud-amd64', () => {
     expect(section).toMatch(/^cpu_local_stat_show 1$/m);
   });
 
-  it(`${VARIANT} hot-installs into the real 6.12 kernel and passes every vm-test scenario`, () => {
+  it.skipIf(!VM_612)(`${VARIANT} hot-installs into the real 6.12 kernel and passes every vm-test scenario`, () => {
     const r = ws.nx(['run', `${VARIANT}:vm-test`, '--output-style=stream']);
     expect(r.code, r.out.slice(-4000)).toBe(0);
     const j = JSON.parse(readFileSync(join(ws.dir, 'dist', 'schedulers', VARIANT, 'vm-test.json'), 'utf8'));
