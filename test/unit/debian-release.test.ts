@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseAptRecord, parseMadison } from '../../plugins/plugsched/src/kernel/apt-cache';
+import { aptRequest } from '../../plugins/plugsched/src/kernel/packages';
 import { parseDepends, resolveDebianKernel } from '../../plugins/plugsched/src/kernel/debian-release';
-import { ARCHIVE, archive } from '../support/apt-archive';
+import { ARCHIVE, ENTRIES, archive } from '../support/apt-archive';
 import { compareDebianVersions, satisfies } from '../../plugins/plugsched/src/kernel/debian-version';
 import { debianKernelYaml } from '../../plugins/plugsched/src/generators/kernel/kernel-yaml';
 import { versionOption } from '../../plugins/plugsched/src/generators/version-option';
@@ -55,6 +56,15 @@ describe('apt output parsers', () => {
   });
 });
 
+describe('aptRequest', () => {
+  it('asks apt for NAME:ARCH=VERSION only for a foreign architecture', () => {
+    expect(aptRequest('linux-image-6.1.0-56-cloud-arm64-dbg', '6.1.192-2', 'arm64', 'amd64')).toBe('linux-image-6.1.0-56-cloud-arm64-dbg:arm64=6.1.192-2');
+    expect(aptRequest('linux-source-6.1', '6.1.192-2', 'all', 'amd64')).toBe('linux-source-6.1=6.1.192-2');
+    expect(aptRequest('linux-kbuild-6.1', '6.1.192-2', 'amd64', 'amd64')).toBe('linux-kbuild-6.1=6.1.192-2');
+    expect(aptRequest('linux-kbuild-6.1', '6.1.192-2', null, 'amd64')).toBe('linux-kbuild-6.1=6.1.192-2');
+  });
+});
+
 describe('resolveDebianKernel', () => {
   it('assembles a release: the ABI from the flavour headers, kbuild at the oldest version the headers accept, the signed image when no unsigned one exists', () => {
     const k = resolveDebianKernel({ version: '6.1.190-1', flavour: 'cloud-amd64', arch: 'amd64' }, ARCHIVE);
@@ -81,6 +91,25 @@ describe('resolveDebianKernel', () => {
       ['linux-kbuild-6.1', '6.1.176-1', 'amd64'],
     ]);
     expect(() => resolveDebianKernel({ version: '6.1.190-1', flavour: 'cloud-amd64', arch: 'amd64' }, noKbuild)).toThrow(/needs linux-kbuild-6\.1 \(>= 6\.1\.190-1\) and apt knows 6\.1\.176-1/);
+  });
+
+  it("takes an arm64 kernel's packages for arm64 and its kbuild for the build machine (its programs run there)", () => {
+    const arm64 = archive(ENTRIES, 'arm64');
+    const cross = resolveDebianKernel({ version: '6.1.192-2', flavour: 'cloud-arm64', arch: 'arm64', hostArch: 'amd64' }, arm64);
+    expect(cross.release).toBe('6.1.0-56-cloud-arm64');
+    expect(cross.packages.map((p) => [p.role, p.name, p.arch])).toEqual([
+      ['source', 'linux-source-6.1', 'all'],
+      ['headers', 'linux-headers-6.1.0-56-cloud-arm64', 'arm64'],
+      ['headers', 'linux-headers-6.1.0-56-common', 'all'],
+      ['kbuild', 'linux-kbuild-6.1', 'amd64'],
+      ['image', 'linux-image-6.1.0-56-cloud-arm64-unsigned', 'arm64'],
+      ['debug', 'linux-image-6.1.0-56-cloud-arm64-dbg', 'arm64'],
+    ]);
+    const yaml = debianKernelYaml(cross);
+    expect(yaml).toContain("# linux-kbuild is the build machine's: its programs run while modules are built.");
+    const native = resolveDebianKernel({ version: '6.1.192-2', flavour: 'cloud-arm64', arch: 'arm64' }, arm64);
+    expect(native.packages.find((p) => p.role === 'kbuild')?.arch).toBe('arm64');
+    expect(debianKernelYaml(native)).not.toContain('build machine');
   });
 
   it('renders kernel.yaml with a per-package version only where it differs', () => {

@@ -38,17 +38,22 @@ export function parseMadison(text: string): { name: string; version: string; sui
 }
 
 /** AptFacts read from this machine's apt lists (apt-cache; no network). `arch` is the kernel's architecture. */
+/** The build machine's Debian architecture (dpkg --print-architecture). */
+export function dpkgArchitecture(): string {
+  return spawnSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).stdout?.trim() || 'amd64';
+}
+
 export function aptCacheFacts(arch: string): AptFacts {
   requireTool('apt-cache', 'apt', "read apt's package metadata");
-  const native = spawnSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).stdout.trim();
-  const q = (name: string) => (arch === native ? name : `${name}:${arch}`);
+  const native = dpkgArchitecture();
+  const q = (name: string, a = arch) => (a === native ? name : `${name}:${a}`);
   const madison = new Map<string, { version: string; suite: string | null }[]>();
-  /** One apt-cache call for many packages (each call costs most of a second). */
+  /** One apt-cache call for many packages (each call costs most of a second); unqualified names list every architecture. */
   const prime = (names: string[]) => {
     const todo = names.filter((n) => !madison.has(n));
     if (todo.length === 0) return;
     for (const n of todo) madison.set(n, []);
-    for (const r of parseMadison(aptCache(['madison', ...todo.map(q)]))) madison.get(r.name)?.push({ version: r.version, suite: r.suite });
+    for (const r of parseMadison(aptCache(['madison', ...todo]))) madison.get(r.name)?.push({ version: r.version, suite: r.suite });
   };
   const rows = (name: string) => {
     prime([name]);
@@ -62,11 +67,12 @@ export function aptCacheFacts(arch: string): AptFacts {
     },
     versions: (name) => [...new Set(rows(name).map((r) => r.version))],
     suite: (name, version) => rows(name).find((r) => r.version === version)?.suite ?? null,
-    show: (name, version): AptRecord | null => {
-      if (!rows(name).some((r) => r.version === version)) return null;
-      const f = parseAptRecord(aptCache(['show', `${q(name)}=${version}`]));
+    show: (name, version, forArch = arch): AptRecord | null => {
+      if (forArch === arch && !rows(name).some((r) => r.version === version)) return null;
+      // NAME:ARCH for a foreign architecture's package; an "Architecture: all" package answers only to NAME
+      const f = parseAptRecord(aptCache(['show', `${q(name, forArch)}=${version}`]) || aptCache(['show', `${name}=${version}`]));
       if (!f.SHA256) return null;
-      return { name, version, arch: f.Architecture ?? arch, sha256: f.SHA256, depends: f.Depends ?? '' };
+      return { name, version, arch: f.Architecture ?? forArch, sha256: f.SHA256, depends: f.Depends ?? '' };
     },
   };
 }

@@ -17,8 +17,11 @@ export interface AptFacts {
   names(prefix: string): string[];
   /** Every version apt knows of `name`. */
   versions(name: string): string[];
-  /** The record of `name` at `version`, or null when apt has none. */
-  show(name: string, version: string): AptRecord | null;
+  /**
+   * The record of `name` at `version`, or null when apt has none; for the kernel's
+   * architecture, or for `arch` when given (the build machine's, for kbuild).
+   */
+  show(name: string, version: string, arch?: string): AptRecord | null;
   /** The distribution (suite) `name` at `version` comes from, e.g. bookworm. */
   suite(name: string, version: string): string | null;
 }
@@ -29,6 +32,12 @@ export interface KernelQuery {
   arch: string;
   /** Defaults to major.minor of the version. */
   line?: string;
+  /**
+   * The build machine's architecture. linux-kbuild holds programs (fixdep, modpost) that
+   * run while modules are built, so it is taken for this architecture: an arm64 kernel
+   * built on amd64 needs amd64's kbuild. Defaults to `arch`.
+   */
+  hostArch?: string;
 }
 
 export interface ResolvedPackage {
@@ -84,8 +93,8 @@ function lineOf(q: KernelQuery): string {
   return `${m[1]}.${m[2]}`;
 }
 
-function record(apt: AptFacts, q: KernelQuery, name: string, version: string, why: string): AptRecord {
-  const r = apt.show(name, version);
+function record(apt: AptFacts, q: KernelQuery, name: string, version: string, why: string, arch?: string): AptRecord {
+  const r = apt.show(name, version, arch);
   if (!r) throw cannot(q, `${name} at ${version} (${why}) is not in the archive (${known(apt, name)})`);
   return r;
 }
@@ -141,7 +150,8 @@ export function resolveDebianKernel(q: KernelQuery, apt: AptFacts): ResolvedKern
     const dep = group[0];
     if (dep.name.startsWith('linux-headers-') && dep.name.endsWith('-common')) add('headers', record(apt, q, dep.name, dependencyVersion(apt, q, dep, headers.name), `needed by ${headers.name}`));
     if (dep.name.startsWith('linux-kbuild-')) {
-      add('kbuild', record(apt, q, dep.name, dependencyVersion(apt, q, dep, headers.name), `needed by ${headers.name}`));
+      const host = q.hostArch !== undefined && q.hostArch !== q.arch ? q.hostArch : undefined;
+      add('kbuild', record(apt, q, dep.name, dependencyVersion(apt, q, dep, headers.name), `needed by ${headers.name}${host ? `, for ${host} where modules are built` : ''}`, host));
       kbuild = true;
     }
   }

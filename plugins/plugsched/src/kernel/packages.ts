@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KernelConfig, PackageSpec } from '../config/kernel-config';
@@ -5,6 +6,7 @@ import { PlugschedError } from '../util/errors';
 import { sha256File } from '../util/hash';
 import { defaultLogger, type Logger } from '../util/progress';
 import { requireTool, run } from '../util/run';
+import { dpkgArchitecture } from './apt-cache';
 import { packageDir } from './locations';
 
 /** A package file present on disk and verified against its pin. */
@@ -61,14 +63,43 @@ function aptFailure(cfg: KernelConfig, spec: PackageSpec, output: string): Plugs
   return new PlugschedError(`${cfg.file}: "apt-get download ${spec.name}=${spec.version}" failed: ${lines.join(' ') || output.trim().split('\n').slice(-3).join(' ')}. Check that apt works on this machine ("apt-get update"), then run again.`);
 }
 
+/** The machine's own Debian architecture, asked once. */
+let nativeArch: string | null = null;
+function dpkgNativeArch(): string {
+  nativeArch ??= dpkgArchitecture();
+  return nativeArch;
+}
+
+/**
+ * What apt-get download is asked for: NAME=VERSION for the machine's own architecture and "all",
+ * NAME:ARCH=VERSION for a foreign one (an arm64 kernel fetched on amd64).
+ */
+export function aptRequest(name: string, version: string, arch: string | null, native: string): string {
+  return arch !== null && arch !== 'all' && arch !== native ? `${name}:${arch}=${version}` : `${name}=${version}`;
+}
+
+/** A foreign architecture apt has not been told about gives "Unable to locate package": say how to add it. */
+function foreignArchMissing(cfg: KernelConfig, spec: PackageSpec): PlugschedError | null {
+  if (spec.arch === null || spec.arch === 'all' || spec.arch === dpkgNativeArch()) return null;
+  const foreign = spawnSync('dpkg', ['--print-foreign-architectures'], { encoding: 'utf8' }).stdout ?? '';
+  if (foreign.split('\n').includes(spec.arch)) return null;
+  return new PlugschedError(
+    `${cfg.file}: ${spec.name} (field "${field(cfg, spec, 'arch')}") is a ${spec.arch} package, and apt on this ${dpkgNativeArch()} machine does not know the ${spec.arch} architecture. ` +
+      `Add it with "dpkg --add-architecture ${spec.arch} && apt-get update" (tools/setup does this when a kernel of that architecture is in the workspace), then run again.`,
+  );
+}
+
 async function aptDownload(spec: PackageSpec, cfg: KernelConfig, dir: string, log: Logger): Promise<string> {
   requireTool('apt-get', 'apt', `download ${spec.name} for ${cfg.id}`);
+  const missingArch = foreignArchMissing(cfg, spec);
+  if (missingArch !== null) throw missingArch;
+  const request = aptRequest(spec.name, spec.version, spec.arch, dpkgNativeArch());
   const partial = join(dir, `.partial-${process.pid}-${spec.name}`);
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
   try {
-    log(`fetch: apt-get download ${spec.name}=${spec.version}`);
-    const args = ['-q', '-o', 'APT::Sandbox::User=root', 'download', `${spec.name}=${spec.version}`];
+    log(`fetch: apt-get download ${request}`);
+    const args = ['-q', '-o', 'APT::Sandbox::User=root', 'download', request];
     const r = await run('apt-get', process.getuid?.() === 0 ? args : args.filter((a, i) => i !== 1 && i !== 2), {
       cwd: partial,
       onLine: (l) => /^(Get:|Fetched)/.test(l) && log(`fetch:   ${l.replace(/^Get:\d+ \S+ /, '')}`),

@@ -1,5 +1,5 @@
 import { logger, type Tree } from '@nx/devkit';
-import { aptCacheFacts } from '../../kernel/apt-cache';
+import { aptCacheFacts, dpkgArchitecture } from '../../kernel/apt-cache';
 import { resolveDebianKernel, type AptFacts } from '../../kernel/debian-release';
 import { PlugschedError } from '../../util/errors';
 import { versionOption } from '../version-option';
@@ -46,12 +46,13 @@ function copyBoundary(tree: Tree, from: string, to: string): string[] {
 }
 
 /** The generator with apt's facts passed in (tests give synthetic ones). */
-export function kernelGeneratorWith(tree: Tree, options: KernelGeneratorSchema, apt: AptFacts): void {
-  const o = { distro: 'debian' as const, flavour: 'cloud-amd64', arch: 'amd64', ...options, version: versionOption(options.version, process.argv, 'kernel') };
+export function kernelGeneratorWith(tree: Tree, options: KernelGeneratorSchema, apt: AptFacts, hostArch = 'amd64'): void {
+  const arch = options.arch ?? 'amd64';
+  const o = { distro: 'debian' as const, flavour: `cloud-${arch}`, arch, ...options, version: versionOption(options.version, process.argv, 'kernel') };
   if (o.distro !== 'debian')
     throw new PlugschedError(`--distro=${o.distro}: the kernel generator reads Debian's apt metadata only; write kernels/<id>/kernel.yaml by hand for RPM kernels (plugins/plugsched/docs/kernel-yaml.md).`);
   logger.info(`kernel: reading apt's metadata for linux ${o.version} ${o.flavour} (${o.arch})...`);
-  const k = resolveDebianKernel({ version: o.version, flavour: o.flavour, arch: o.arch }, apt);
+  const k = resolveDebianKernel({ version: o.version, flavour: o.flavour, arch: o.arch, hostArch }, apt);
   const id = o.name ?? `debian-${k.line}-${o.flavour}`;
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(id)) throw new PlugschedError(`--name=${id}: a kernel project name is lower-case letters, digits, "." and "-".`);
   if (tree.exists(`kernels/${id}`))
@@ -70,5 +71,5 @@ export function kernelGeneratorWith(tree: Tree, options: KernelGeneratorSchema, 
 }
 
 export default async function kernelGenerator(tree: Tree, options: KernelGeneratorSchema): Promise<void> {
-  kernelGeneratorWith(tree, options, aptCacheFacts(options.arch ?? 'amd64'));
+  kernelGeneratorWith(tree, options, aptCacheFacts(options.arch ?? 'amd64'), dpkgArchitecture());
 }

@@ -6,8 +6,12 @@ export function debianKernelYaml(k: ResolvedKernel, boundary = 'boundary.yaml'):
   const lines = [
     `# Debian ${k.suite ?? ''}${k.suite ? "'s " : ''}${k.line} ${kind}kernel for ${k.arch} (uname -r ${k.release}).`,
     '# Format: plugins/plugsched/docs/kernel-yaml.md. Every package is fetched with apt-get download',
-    '# NAME=VERSION (or taken from the local package directory) and checked against',
-    "# its sha256 before use; the hashes are the ones in apt's own metadata.",
+    '# NAME=VERSION (NAME:ARCH=VERSION for a foreign architecture; or taken from the local',
+    "# package directory) and checked against its sha256 before use; the hashes are the ones",
+    "# in apt's own metadata.",
+    ...(k.packages.some((p) => p.role === 'kbuild' && p.arch !== k.arch && p.arch !== 'all')
+      ? ['# linux-kbuild is the build machine\'s: its programs run while modules are built.']
+      : []),
     'distro: debian',
     ...(k.suite ? [`suite: ${k.suite}`] : []),
     `line: "${k.line}"`,
