@@ -38,7 +38,11 @@ export interface ElfRela {
 }
 
 export const SHT_SYMTAB = 2;
+export const SHT_PROGBITS = 1;
 export const SHT_RELA = 4;
+export const SHF_EXECINSTR = 4n;
+export const EM_X86_64 = 62;
+export const EM_AARCH64 = 183;
 export const SHF_ALLOC = 2n;
 export const STT_OBJECT = 1;
 export const STT_FUNC = 2;

@@ -12,6 +12,7 @@ import type { KernelConfig } from '../config/kernel-config';
 import { ensureDevel } from '../kernel/devel';
 import { ensureSource } from '../kernel/source';
 import { disassembleFunction, parseKernelSchedule, springboardLayoutHeader } from '../extract/springboard';
+import { arm64SpringboardLayoutHeader, parseArm64KernelSchedule } from '../extract/springboard-arm64';
 import { extractTree } from '../extract/extract-tree';
 import { PlugschedError } from '../util/errors';
 import { writeFileAtomic, writeJsonAtomic } from '../util/fs-atomic';
@@ -145,10 +146,10 @@ export async function extractStep(workspaceRoot: string, kernel: KernelConfig, l
   const src = await ensureSource(kernel, log);
   let springboardLayout: string | null = null;
   if (runtimeDir !== null && existsSync(runtimeDir)) {
-    if (kernel.arch !== 'amd64' && kernel.arch !== 'x86_64') throw new PlugschedError(`${kernel.id}: the live-update runtime supports x86-64 (arch amd64) kernels only so far; this kernel is ${kernel.arch}.`);
     const devel = await ensureDevel(kernel, log);
     log("extract: reading the kernel's __schedule frame for the springboard");
-    springboardLayout = springboardLayoutHeader(parseKernelSchedule(disassembleFunction(devel.vmlinux, '__schedule')));
+    const schedule = disassembleFunction(devel.vmlinux, '__schedule');
+    springboardLayout = kernel.kernelArch === 'arm64' ? arm64SpringboardLayoutHeader(parseArm64KernelSchedule(schedule)) : springboardLayoutHeader(parseKernelSchedule(schedule));
   }
   let files: string[] = [];
   replaceDir(kernelDist(workspaceRoot, kernel.id, 'mod'), (tmp) => {

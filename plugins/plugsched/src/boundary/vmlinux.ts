@@ -4,10 +4,11 @@
  * (and under which clone names), their positions among same-named local
  * symbols (sympos, as kallsyms and livepatch count them), exports, and every
  * reference into the scheduler from code or data outside the scheduler's
- * translation units (the kernel links with --emit-relocs, so the relocations
- * are all there).
+ * translation units (x86-64 links with --emit-relocs, so the relocations are
+ * all there; arm64 links -pie, and arm64-references.ts reads them by address).
  */
-import { ElfFile, SHF_ALLOC, SHT_RELA, STB_LOCAL, STT_FILE, STT_FUNC, STT_OBJECT, STT_SECTION, type ElfSection, type ElfSymbol } from './elf';
+import { arm64CodeReferences, arm64DataReferences } from './arm64-references';
+import { EM_AARCH64, ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHT_PROGBITS, SHT_RELA, STB_LOCAL, STT_FILE, STT_FUNC, STT_OBJECT, STT_SECTION, type ElfSection, type ElfSymbol } from './elf';
 
 export interface VmFunction {
   name: string;
@@ -177,29 +178,55 @@ export function readVmlinuxFacts(path: string, q: VmlinuxQuery): VmlinuxFacts {
     const targetOfSym: (string | null)[] = symbols.map((s) => ((s.type === STT_FUNC || s.type === 0) && wantFn.has(baseName(s.name)) ? s.name : null));
     const referrers: Record<string, Referrer[]> = {};
     const seen = new Set<string>();
-    const relaSections = elf.sections.filter((s) => s.type === SHT_RELA && (elf.sections[s.info]?.flags ?? 0n) & SHF_ALLOC && !BOOKKEEPING.test(elf.sections[s.info].name));
-    for (const rs of relaSections) {
-      const target: ElfSection = elf.sections[rs.info];
-      const kind: Referrer['kind'] = (target.flags & 4n) !== 0n ? 'code' : 'data'; // SHF_EXECINSTR
-      const init = isInitSection(target.name);
-      const secAddr = num(target.addr);
-      for (const r of elf.relocations(rs)) {
-        let name = targetOfSym[r.sym] ?? null;
-        if (name === null && symbols[r.sym]?.type === STT_SECTION) {
-          const sec = elf.sections[symbols[r.sym].shndx];
-          const pcrel = r.type === 2 || r.type === 4 ? 4n : 0n; // R_X86_64_PC32 / PLT32 addends point 4 bytes back
-          if (sec) name = funcAt.get(num(sec.addr + r.addend + pcrel)) ?? null;
+    /** One reference to `name` at address `at` of section `target` (unless inside the scheduler units: the collector has those). */
+    const refer = (name: string, target: ElfSection, at: number) => {
+      const holder = containing(target.index, at);
+      if (holder !== null && holder.unit !== null) return;
+      const from = holder?.name ?? `<${target.name}>`;
+      const key = `${name}\0${from}\0${target.name}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const kind: Referrer['kind'] = (target.flags & SHF_EXECINSTR) !== 0n ? 'code' : 'data';
+      (referrers[name] ??= []).push({ from, section: target.name, kind, init: isInitSection(target.name) });
+    };
+    const counted = (s: ElfSection | undefined): s is ElfSection => s !== undefined && (s.flags & SHF_ALLOC) !== 0n && !BOOKKEEPING.test(s.name);
+    const relaSections = elf.sections.filter((s) => s.type === SHT_RELA && counted(elf.sections[s.info]));
+    if (relaSections.length > 0) {
+      for (const rs of relaSections) {
+        const target: ElfSection = elf.sections[rs.info];
+        const secAddr = num(target.addr);
+        for (const r of elf.relocations(rs)) {
+          let name = targetOfSym[r.sym] ?? null;
+          if (name === null && symbols[r.sym]?.type === STT_SECTION) {
+            const sec = elf.sections[symbols[r.sym].shndx];
+            const pcrel = r.type === 2 || r.type === 4 ? 4n : 0n; // R_X86_64_PC32 / PLT32 addends point 4 bytes back
+            if (sec) name = funcAt.get(num(sec.addr + r.addend + pcrel)) ?? null;
+          }
+          if (name === null) continue;
+          refer(name, target, elf.elfType === 2 && r.offset >= target.addr ? num(r.offset) : secAddr + Number(r.offset));
         }
-        if (name === null) continue;
-        const at = elf.elfType === 2 && r.offset >= target.addr ? num(r.offset) : secAddr + Number(r.offset);
-        const holder = containing(target.index, at);
-        if (holder !== null && holder.unit !== null) continue; // inside the scheduler units: the collector has it
-        const from = holder?.name ?? `<${target.name}>`;
-        const key = `${name}\0${from}\0${target.name}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        (referrers[name] ??= []).push({ from, section: target.name, kind, init });
       }
+    } else if (elf.machine === EM_AARCH64) {
+      // linked -pie without --emit-relocs: code references from the instructions, data references from .rela.dyn
+      const sectionAt = (addr: bigint) => elf.sections.find((s) => (s.flags & SHF_ALLOC) !== 0n && s.size > 0 && addr >= s.addr && addr < s.addr + BigInt(s.size));
+      for (const sec of elf.sections) {
+        if ((sec.flags & SHF_EXECINSTR) === 0n || sec.type !== SHT_PROGBITS || !counted(sec)) continue;
+        for (const ref of arm64CodeReferences(elf.read(sec.offset, sec.size), sec.addr)) {
+          const name = funcAt.get(num(ref.target));
+          if (name !== undefined) refer(name, sec, num(ref.site));
+        }
+      }
+      const dyn = elf.section('.rela.dyn');
+      if (dyn !== undefined) {
+        for (const ref of arm64DataReferences(elf.relocations(dyn))) {
+          const name = funcAt.get(num(ref.target));
+          if (name === undefined) continue;
+          const sec = sectionAt(ref.site);
+          if (counted(sec)) refer(name, sec, num(ref.site));
+        }
+      }
+    } else {
+      throw new Error(`${path} has no relocation sections and is not an arm64 kernel: references into the scheduler cannot be read (was it linked without --emit-relocs?)`);
     }
     for (const list of Object.values(referrers)) list.sort((a, b) => a.from.localeCompare(b.from) || a.section.localeCompare(b.section));
     for (const list of Object.values(clones)) list.sort();

@@ -10,7 +10,8 @@
  * as springboard-layout.h, and checks a built module's __schedule against it.
  */
 import { execFileSync } from 'node:child_process';
-import { ElfFile, STT_FUNC } from '../boundary/elf';
+import { EM_AARCH64, ElfFile, STT_FUNC } from '../boundary/elf';
+import { requireTool } from '../util/run';
 import { PlugschedError } from '../util/errors';
 
 export interface ScheduleFrame {
@@ -144,10 +145,18 @@ export function checkModuleSchedule(kernel: { pushes: string[]; canaryOffset: nu
   return problems;
 }
 
+/** The objdump that reads this machine's code: the host's own, or binutils-aarch64-linux-gnu's for arm64 on another host. */
+export function objdumpFor(machine: number): string {
+  if (machine !== EM_AARCH64 || process.arch === 'arm64') return 'objdump';
+  requireTool('aarch64-linux-gnu-objdump', 'binutils-aarch64-linux-gnu', 'disassemble the arm64 kernel');
+  return 'aarch64-linux-gnu-objdump';
+}
+
 /** objdump of one function of an ELF file (the edge: runs objdump). */
 export function disassembleFunction(elfPath: string, name: string): string {
   const args = ['-d', '--no-show-raw-insn'];
   const elf = new ElfFile(elfPath);
+  const machine = elf.machine;
   try {
     if (elf.elfType === 1) args.push(`--disassemble=${name}`); // a relocatable object: sections start at 0
     else {
@@ -158,7 +167,7 @@ export function disassembleFunction(elfPath: string, name: string): string {
   } finally {
     elf.close();
   }
-  const out = execFileSync('objdump', [...args, elfPath], { maxBuffer: 64 << 20, encoding: 'utf8' });
+  const out = execFileSync(objdumpFor(machine), [...args, elfPath], { maxBuffer: 64 << 20, encoding: 'utf8' });
   if (parseObjdump(out).length === 0) throw new PlugschedError(`${elfPath}: objdump found no instructions of ${name}.`);
   return out;
 }

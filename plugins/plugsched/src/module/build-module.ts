@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SchedulerConfig } from '../config/scheduler-config';
 import type { DevelTree } from '../kernel/devel';
+import { compilerFromConfig, toolchainFor } from '../boundary/collect';
 import { checkModuleSchedule, disassembleFunction, readLayoutHeader } from '../extract/springboard';
+import { checkArm64ModuleSchedule, readArm64LayoutHeader } from '../extract/springboard-arm64';
 import { PlugschedError } from '../util/errors';
 import { run } from '../util/run';
 import type { Logger } from '../util/progress';
@@ -59,12 +61,12 @@ export async function buildModule(o: BuildModuleOptions): Promise<void> {
     writeFileSync(join(dir, 'Kbuild'), `${kbuild}scheduler-y += plugsched/modinfo.o\n`);
     const prefixMap = [`-ffile-prefix-map=${work}/=`, `-ffile-prefix-map=${o.devel.root}/=`].join(' ');
     o.log(`module: make -C <devel tree> M=kernel/sched modules (${o.scheduler.name} for ${o.devel.kernelRelease})`);
-    const r = await run('make', ['-C', o.devel.buildDir, `M=${dir}`, `-j${o.jobs ?? 2}`, 'KBUILD_MODPOST_WARN=1', `KCFLAGS=${prefixMap}`, 'KBUILD_BUILD_TIMESTAMP=', 'modules']);
+    const r = await run('make', ['-C', o.devel.buildDir, `M=${dir}`, ...(await crossArgs(o.devel)), `-j${o.jobs ?? 2}`, 'KBUILD_MODPOST_WARN=1', `KCFLAGS=${prefixMap}`, 'KBUILD_BUILD_TIMESTAMP=', 'modules']);
     if (r.code !== 0) {
       const errors = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /error|Error/.test(l)).slice(0, 15).join('\n');
       throw new PlugschedError(`Building scheduler.ko for ${o.scheduler.name} failed:\n${errors || r.stderr.split('\n').slice(-15).join('\n')}\nThe variant's patches (${o.scheduler.patches.length}) are the usual cause: check them against dist/schedulers/${o.scheduler.name}/src.`);
     }
-    checkSpringboard(dir, o.scheduler.name);
+    checkSpringboard(dir, o.scheduler.name, await compilerMismatch(o.devel));
     mkdirSync(join(o.outKo, '..'), { recursive: true });
     const tmp = `${o.outKo}.tmp-${process.pid}`;
     copyFileSync(join(dir, 'scheduler.ko'), tmp);
@@ -74,13 +76,38 @@ export async function buildModule(o: BuildModuleOptions): Promise<void> {
   }
 }
 
-/** The module's __schedule must keep the frame the kernel's __schedule tail expects (see springboard.ts). */
-function checkSpringboard(dir: string, scheduler: string): void {
+/**
+ * make ARCH=, CROSS_COMPILE= and CC= for a kernel of another architecture than this machine's
+ * (an arm64 kernel built on amd64), with the compiler the kernel was built with; none for a native one.
+ */
+async function crossArgs(devel: DevelTree): Promise<string[]> {
+  const hostArch = process.arch === 'arm64' ? 'arm64' : 'x86';
+  if (devel.arch === hostArch) return [];
+  const tc = await toolchainFor(devel.config, devel.arch);
+  return [`ARCH=${tc.arch}`, `CROSS_COMPILE=${tc.crossCompile}`, `CC=${tc.cc}`];
+}
+
+/** When the module's compiler is not the one the kernel was built with, a sentence saying so (frame layouts may differ). */
+async function compilerMismatch(devel: DevelTree): Promise<string> {
+  const kernelCc = compilerFromConfig(readFileSync(devel.config, 'utf8'));
+  const tc = await toolchainFor(devel.config, devel.arch);
+  if (kernelCc === null || tc.version === kernelCc || tc.version.replace(/^\S+/, '') === kernelCc.replace(/^\S+/, '')) return '';
+  return (
+    ` The kernel was built by "${kernelCc}" and this module by "${tc.version}": a different compiler release can lay frames out differently` +
+    ` (on arm64, GCC's fix for CVE-2023-4039, in Debian's 12.2.0-14+deb12u1, moved the saved registers above the locals; bookworm's cross compiler 12.2.0-14 predates it). Build with the kernel's own compiler release.`
+  );
+}
+
+/** The module's __schedule must keep the frame the kernel's __schedule tail expects (see springboard.ts, springboard-arm64.ts). */
+function checkSpringboard(dir: string, scheduler: string, compilerNote: string): void {
   const layoutFile = join(dir, 'plugsched', 'springboard-layout.h');
   if (!existsSync(layoutFile)) return;
-  const layout = readLayoutHeader(readFileSync(layoutFile, 'utf8'));
-  if (layout === null) throw new PlugschedError(`${layoutFile} is not a springboard layout made by extraction; run the kernel's extract target again.`);
-  const problems = checkModuleSchedule(layout, disassembleFunction(join(dir, 'scheduler.ko'), '__mod___schedule'));
+  const text = readFileSync(layoutFile, 'utf8');
+  const layout = readLayoutHeader(text);
+  const arm64Layout = readArm64LayoutHeader(text);
+  if (layout === null && arm64Layout === null) throw new PlugschedError(`${layoutFile} is not a springboard layout made by extraction; run the kernel's extract target again.`);
+  const moduleSchedule = disassembleFunction(join(dir, 'scheduler.ko'), '__mod___schedule');
+  const problems = arm64Layout !== null ? checkArm64ModuleSchedule(arm64Layout, moduleSchedule) : checkModuleSchedule(layout as NonNullable<typeof layout>, moduleSchedule);
   if (problems.length > 0)
-    throw new PlugschedError(`The scheduler ${scheduler} cannot be installed safely: its __schedule frame differs from the kernel's (${problems.join('; ')}). Tasks switched out by the module resume in the kernel's __schedule, which would then restore the wrong registers. Keep __schedule's locals as the kernel has them (move new code into a helper function).`);
+    throw new PlugschedError(`The scheduler ${scheduler} cannot be installed safely: its __schedule frame differs from the kernel's (${problems.join('; ')}). Tasks switched out by the module resume in the kernel's __schedule, which would then restore the wrong registers. Keep __schedule's locals as the kernel has them (move new code into a helper function).${compilerNote}`);
 }

@@ -76,7 +76,7 @@ export function kernelProject(projectRoot: string, boundaryFile = `${projectRoot
           'kernelConfig',
           'boundaryConfig',
           { dependentTasksOutputFiles: '**/collect/*.json' },
-          ...code('boundary/analyze.ts', 'boundary/vmlinux.ts', 'boundary/elf.ts', 'boundary/pipeline.ts', 'executors/analyze/**/*'),
+          ...code('boundary/analyze.ts', 'boundary/vmlinux.ts', 'boundary/arm64-references.ts', 'boundary/elf.ts', 'boundary/pipeline.ts', 'executors/analyze/**/*'),
           { externalDependencies: ['nx', 'js-yaml'] },
         ],
         outputs: [dist('boundary')],

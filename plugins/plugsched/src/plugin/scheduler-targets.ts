@@ -52,7 +52,10 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
           '{workspaceRoot}/plugins/plugsched/src/module/build-module.ts',
           // the built module's __schedule is checked against the springboard layout
           '{workspaceRoot}/plugins/plugsched/src/extract/springboard.ts',
+          '{workspaceRoot}/plugins/plugsched/src/extract/springboard-arm64.ts',
           '{workspaceRoot}/plugins/plugsched/src/boundary/elf.ts',
+          // the cross compiler's choice for a kernel of another architecture
+          '{workspaceRoot}/plugins/plugsched/src/boundary/collect.ts',
           '{workspaceRoot}/plugins/plugsched/src/executors/module/**/*',
           { runtime: 'gcc-12 --version' },
           { externalDependencies: ['nx'] },

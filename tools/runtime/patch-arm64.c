@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * plugsched-nx runtime: arm64 entry redirection.
+ *
+ * A redirected function's kernel entry gets an absolute branch of four words:
+ *
+ *	ldr	x16, 8		load the literal below
+ *	br	x16
+ *	.quad	<module body>
+ *
+ * A direct "b" reaches only +-128 MiB, and with RANDOMIZE_MODULE_REGION_FULL
+ * the module may lie up to 2 GiB away. x16 (IP0) is the register the
+ * procedure call standard gives to veneers between caller and callee, so no
+ * caller expects it kept. The words go after the function's ftrace call
+ * site (the two NOPs of -fpatchable-function-entry, while ftrace does not
+ * trace the function), so ftrace keeps owning the words it writes. They are
+ * written one by one with aarch64_insn_patch_text_nosync() inside
+ * stop_machine, while every other CPU waits outside the kernel's scheduler
+ * code, and every CPU runs an isb before it leaves stop_machine.
+ */
+#include <linux/ftrace.h>
+#include <linux/jump_label.h>
+#include <linux/kallsyms.h>
+#include <linux/memory.h>
+#include <linux/module.h>
+#include <linux/static_call.h>
+#include <asm/insn.h>
+#include <asm/patching.h>
+
+#define PLUGSCHED_JMP_WORDS	4
+#define PLUGSCHED_JMP_SIZE	(PLUGSCHED_JMP_WORDS * AARCH64_INSN_SIZE)
+#define PLUGSCHED_LDR_X16_8	0x58000050U	/* ldr x16, #8 */
+#define PLUGSCHED_BR_X16	0xd61f0200U	/* br x16 */
+#define PLUGSCHED_NOP		0xd503201fU
+#define PLUGSCHED_BRK_MASK	0xffe0001fU	/* brk #imm16 (kprobes, kgdb) */
+#define PLUGSCHED_BRK		0xd4200000U
+
+struct plugsched_patch {
+	const struct plugsched_redirect *r;
+	u32 *site;				/* where the branch goes */
+	u32 saved[PLUGSCHED_JMP_WORDS];		/* the kernel's words there */
+	u32 jump[PLUGSCHED_JMP_WORDS];		/* the branch to the module */
+	unsigned long size;			/* the kernel function's size */
+	bool patched;
+};
+
+/* Does a static key or static call own any of the words at site? */
+static bool plugsched_site_reserved(unsigned long site)
+{
+	void *start = (void *)site, *end = (void *)(site + PLUGSCHED_JMP_SIZE - 1);
+
+	return jump_label_text_reserved(start, end) || static_call_text_reserved(start, end);
+}
+
+static bool plugsched_is_brk(u32 insn)
+{
+	return (insn & PLUGSCHED_BRK_MASK) == PLUGSCHED_BRK;
+}
+
+/*
+ * Where the branch can go in r->orig, or an error (with the reason logged):
+ * the function must not be traced, probed or patched by anyone else.
+ */
+static int plugsched_prepare_patch(struct plugsched_patch *pp,
+				   const struct plugsched_redirect *r)
+{
+	unsigned long addr = (unsigned long)r->orig, size, offset, site, ftrace_site;
+	u64 target = (u64)r->mod;
+	int i;
+
+	pp->r = r;
+	pp->patched = false;
+	if (!kallsyms_lookup_size_offset(addr, &size, &offset) || offset) {
+		pr_err("plugsched: %s,%lu: its address is not the start of a kernel function\n",
+		       r->name, r->sympos);
+		return -EINVAL;
+	}
+	pp->size = size;
+	site = addr;
+	/*
+	 * ftrace_location() names the second NOP of the patchable entry (the
+	 * "bl ftrace_caller" once traced); the first becomes "mov x9, x30".
+	 */
+	ftrace_site = ftrace_location(addr);
+	if (ftrace_site >= addr + AARCH64_INSN_SIZE && ftrace_site < addr + size) {
+		u32 *words = (u32 *)(ftrace_site - AARCH64_INSN_SIZE);
+
+		if (le32_to_cpu(words[0]) != PLUGSCHED_NOP || le32_to_cpu(words[1]) != PLUGSCHED_NOP) {
+			pr_err("plugsched: %s,%lu: is traced or live-patched through ftrace (its call site is active); stop that first\n",
+			       r->name, r->sympos);
+			return -EEXIST;
+		}
+		site = ftrace_site + AARCH64_INSN_SIZE;
+	}
+	if (site + PLUGSCHED_JMP_SIZE > addr + size) {
+		pr_err("plugsched: %s,%lu: is too short (%lu bytes) to hold a branch\n",
+		       r->name, r->sympos, size);
+		return -EINVAL;
+	}
+	pp->site = (u32 *)site;
+	for (i = 0; i < PLUGSCHED_JMP_WORDS; i++)
+		pp->saved[i] = le32_to_cpu(pp->site[i]);
+	if (pp->saved[0] == PLUGSCHED_LDR_X16_8 && pp->saved[1] == PLUGSCHED_BR_X16 &&
+	    is_module_text_address(pp->saved[2] | (u64)pp->saved[3] << 32)) {
+		pr_err("plugsched: %s,%lu: already branches into a module: another scheduler module or patch owns it\n",
+		       r->name, r->sympos);
+		return -EEXIST;
+	}
+	for (i = 0; i < PLUGSCHED_JMP_WORDS; i++) {
+		if (plugsched_is_brk(pp->saved[i])) {
+			pr_err("plugsched: %s,%lu: has a kprobe or breakpoint at its entry; remove it first\n",
+			       r->name, r->sympos);
+			return -EEXIST;
+		}
+	}
+	if (plugsched_site_reserved(site)) {
+		pr_err("plugsched: %s,%lu: a static key or static call site lies where the branch would go\n",
+		       r->name, r->sympos);
+		return -EINVAL;
+	}
+	pp->jump[0] = PLUGSCHED_LDR_X16_8;
+	pp->jump[1] = PLUGSCHED_BR_X16;
+	pp->jump[2] = lower_32_bits(target);
+	pp->jump[3] = upper_32_bits(target);
+	return 0;
+}
+
+/* Inside stop_machine, on one CPU, text_mutex held by the caller of stop_machine. */
+static void plugsched_write_patch(struct plugsched_patch *pp, bool install)
+{
+	const u32 *words = install ? pp->jump : pp->saved;
+	int i;
+
+	for (i = 0; i < PLUGSCHED_JMP_WORDS; i++)
+		WARN_ON_ONCE(aarch64_insn_patch_text_nosync(&pp->site[i], words[i]));
+	pp->patched = install;
+}
+
+/* Are the words exactly as we left them (the branch, or the kernel's own)? */
+static bool plugsched_patch_intact(const struct plugsched_patch *pp)
+{
+	const u32 *words = pp->patched ? pp->jump : pp->saved;
+	int i;
+
+	for (i = 0; i < PLUGSCHED_JMP_WORDS; i++)
+		if (le32_to_cpu(pp->site[i]) != words[i])
+			return false;
+	return true;
+}
+
+/* Every CPU, after the last write: no stale prefetched instructions. */
+static void plugsched_sync_core(void)
+{
+	isb();
+}
