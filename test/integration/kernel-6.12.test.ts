@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempWorkspace, type TempWorkspace } from '../support/workspace';
 
-// The 6.12 VM run is opt-in until an intermittent "Oops: int3" in the kernel's dequeue_entity (at a
-// jump-label site, seen once in four runs, under CI load) is understood: see the README's kernel table.
+// The 6.12 VM run is opt-in: under multi-threaded TCG a stock 6.12 kernel (no module) oopses with
+// "Oops: int3" at jump-label sites when static keys flip under load, so the run uses --tcg=single
+// (plugins/plugsched/docs/vm-test.md), which is slower than this suite's time budget allows.
 const VM_612 = process.env.PLUGSCHED_TEST_612_VM === '1';
-if (!VM_612) console.warn('kernel-6.12: skipping the 6.12 vm-test run (set PLUGSCHED_TEST_612_VM=1): an intermittent Oops: int3 in dequeue_entity is not understood yet, so 6.12 is not listed as supported');
+if (!VM_612) console.warn('kernel-6.12: skipping the 6.12 vm-test run (set PLUGSCHED_TEST_612_VM=1): it needs single-threaded TCG (multi-threaded TCG breaks static key flips in a stock 6.12 kernel), too slow for the suite, so 6.12 is not listed as supported');
 
 const KERNEL = 'debian-6.12-cloud-amd64';
 const VARIANT = 'scheduler-612-x86';
@@ -48,7 +49,7 @@ describe('Debian 6.12 cloud-amd64', () => {
   });
 
   it.skipIf(!VM_612)(`${VARIANT} hot-installs into the real 6.12 kernel and passes every vm-test scenario`, () => {
-    const r = ws.nx(['run', `${VARIANT}:vm-test`, '--output-style=stream']);
+    const r = ws.nx(['run', `${VARIANT}:vm-test`, '--tcg=single', '--output-style=stream']);
     expect(r.code, r.out.slice(-4000)).toBe(0);
     const j = JSON.parse(readFileSync(join(ws.dir, 'dist', 'schedulers', VARIANT, 'vm-test.json'), 'utf8'));
     expect(j.pass).toBe(true);

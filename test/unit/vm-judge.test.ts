@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgeConsole } from '../../plugins/plugsched/src/vm/judge';
+import { qemuArgs } from '../../plugins/plugsched/src/vm/qemu';
 
 const OK = `[    0.000000] Linux version 6.1.0-56-cloud-amd64
 PLUGSCHED-BOOTED 6.1.0-56-cloud-amd64 cpus=2
@@ -34,5 +35,15 @@ describe('VM console judge', () => {
   it('catches lockups and RCU stalls', () => {
     for (const line of ['watchdog: BUG: soft lockup - CPU#1 stuck for 22s!', 'rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:', 'WARNING: CPU: 0 PID: 1 at kernel/sched/core.c:100 foo+0x1/0x2'])
       expect(judgeConsole(`${OK}${line}\n`).pass, line).toBe(false);
+  });
+});
+
+describe('qemuArgs', () => {
+  const base = { kernel: 'vmlinuz', initramfs: 'initrd.gz', cpus: 2, memMiB: 1024, timeoutSec: 60, logFile: 'log' };
+  it('runs TCG multi-threaded unless single is asked for; KVM takes the host CPU', () => {
+    const accelOf = (args: string[]) => args[args.indexOf('-accel') + 1];
+    expect(accelOf(qemuArgs(base, 'tcg'))).toBe('tcg,thread=multi');
+    expect(accelOf(qemuArgs({ ...base, tcg: 'single' }, 'tcg'))).toBe('tcg,thread=single');
+    expect(qemuArgs({ ...base, tcg: 'single' }, 'kvm').slice(0, 4)).toEqual(['-accel', 'kvm', '-cpu', 'host']);
   });
 });

@@ -40,6 +40,8 @@ export interface LiveUpdateOptions {
   interactive?: boolean;
   /** Variables for the scenarios (DOWNTIME_THREADS=10000). */
   env?: Record<string, string>;
+  /** TCG threading (see VmOptions.tcg). */
+  tcg?: 'multi' | 'single';
 }
 
 export interface LiveUpdateResult {
@@ -95,6 +97,6 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
     script: liveUpdateScript(scenarios, o.expectMessage, o.interactive, o.env),
   });
   const logFile = o.logFile ?? join(o.workDir, `live-update-${o.cpus}.log`);
-  const run = await bootVm({ kernel: o.devel.vmlinuz, initramfs, cpus: o.cpus, memMiB: o.memMiB ?? 1536, timeoutSec: o.interactive ? 24 * 3600 : (o.timeoutSec ?? 600), logFile, interactive: o.interactive });
+  const run = await bootVm({ kernel: o.devel.vmlinuz, initramfs, cpus: o.cpus, memMiB: o.memMiB ?? 1536, timeoutSec: o.interactive ? 24 * 3600 : (o.timeoutSec ?? 600), logFile, interactive: o.interactive, tcg: o.tcg });
   return { run, verdict: judgeConsole(run.console) };
 }

@@ -25,6 +25,12 @@ export interface VmOptions {
   interactive?: boolean;
   /** Force an accelerator; default: probed. */
   accel?: 'tcg' | 'kvm';
+  /**
+   * TCG's threading: "multi" runs each vCPU on a host thread; "single" runs them all on one,
+   * slower, but immune to multi-threaded TCG's trouble with code one vCPU rewrites while
+   * another runs it (static keys flipped under load; see docs/runtime.md). Default multi.
+   */
+  tcg?: 'multi' | 'single';
   log?: Logger;
 }
 
@@ -36,9 +42,9 @@ export interface VmRun {
   seconds: number;
 }
 
-function qemuArgs(o: VmOptions, accel: 'tcg' | 'kvm'): string[] {
+export function qemuArgs(o: VmOptions, accel: 'tcg' | 'kvm'): string[] {
   return [
-    ...(accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max']),
+    ...(accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', `tcg,thread=${o.tcg ?? 'multi'}`, '-cpu', 'max']),
     '-m', String(o.memMiB), '-smp', String(o.cpus), '-nographic', '-no-reboot', '-nodefaults', '-serial', 'stdio',
     '-kernel', o.kernel, '-initrd', o.initramfs,
     '-append', `console=ttyS0 panic=-1 ${o.append ?? ''}`.trim(),

@@ -15,6 +15,7 @@ export interface VmTestOptions {
   memory?: number;
   scenarios?: string[] | string;
   interactive?: boolean;
+  tcg?: 'multi' | 'single';
 }
 
 /** The RPM of dist/schedulers/<name>/packages, unpacked: the files the guest installs. */
@@ -38,12 +39,12 @@ export default async function vmTestExecutor(options: VmTestOptions, context: Ex
     const scenarios = typeof options.scenarios === 'string' ? options.scenarios.split(',').map((s) => s.trim()).filter(Boolean) : (options.scenarios ?? [...DEFAULT_VM_SCENARIOS]);
     const work = mkdtempSync(join(tmpdir(), 'plugsched-vm-test-'));
     try {
-      log(`vm-test: booting ${devel.kernelRelease} in QEMU with ${cpus} vCPUs; scenarios: ${scenarios.join(', ')}`);
+      log(`vm-test: booting ${devel.kernelRelease} in QEMU with ${cpus} vCPUs${options.tcg === 'single' ? ' (single-threaded TCG when KVM is not usable)' : ''}; scenarios: ${scenarios.join(', ')}`);
       const logFile = join(outDir, 'vm-test.log');
       // what the guest installs is the RPM's payload, exactly as a host would get it
       const payload = await unpackRpmPayload(outDir, work, devel.kernelRelease);
       log(`vm-test: installing from ${payload.rpm}`);
-      const { run, verdict } = await runLiveUpdate({ workspaceRoot, devel, ko: payload.ko, installer: payload.installer, resolver: payload.resolver, cpus, memMiB: options.memory, scenarios, expectMessage: scheduler.marker ?? undefined, workDir: work, logFile, interactive: options.interactive });
+      const { run, verdict } = await runLiveUpdate({ workspaceRoot, devel, ko: payload.ko, installer: payload.installer, resolver: payload.resolver, cpus, memMiB: options.memory, scenarios, expectMessage: scheduler.marker ?? undefined, workDir: work, logFile, interactive: options.interactive, tcg: options.tcg });
       for (const s of verdict.scenarios) {
         log(`  ${s.status === 'pass' ? 'pass' : s.status.toUpperCase()} ${s.name} (${s.ms ?? '?'} ms)`);
         for (const c of s.checks) if (!c.pass) log(`       FAIL ${c.name}: ${c.evidence}`);
