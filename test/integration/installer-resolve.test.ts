@@ -105,7 +105,7 @@ describe('install-time symbol resolution', () => {
     writeFileSync(join(dir, 'sympos'), 'print_cpu 2\n');
     const r = resolve(['--kallsyms', kallsyms, '--sympos', join(dir, 'sympos')], copy);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/resolved \d+ symbol\(s\) \(1 by sympos\)/);
+    expect(r.stdout).toMatch(/resolved \d+ symbol\(s\) \(1 by sympos, 0 by link address\)/);
     expect(symbolOf(copy, 'sysctl_sched_rt_runtime')).toEqual({ value: rtRuntime, ndx: 'ABS' });
     expect(symbolOf(copy, '__orig_print_cpu')).toEqual({ value: printCpu[1], ndx: 'ABS' });
   });
@@ -124,6 +124,23 @@ describe('install-time symbol resolution', () => {
     writeFileSync(join(dir, 'sympos1'), 'print_cpu 1\n');
     expect(resolve(['--kallsyms', kallsyms, '--sympos', join(dir, 'sympos1')], overridden).status).toBe(0);
     expect(symbolOf(overridden, '__orig_print_cpu')).toEqual({ value: printCpu[0], ndx: 'ABS' });
+  });
+
+  it("finds variables of a kernel whose kallsyms lists functions only in the module's link-address table, moved by the KASLR slide of _text", () => {
+    const map = systemMap();
+    const functionsOnly = join(dir, 'kallsyms-functions');
+    writeFileSync(functionsOnly, `${map.filter((s) => /^[tTwW]$/.test(s.line.split(' ')[1])).map((s) => `${hex(s.addr + SHIFT)} ${s.line.split(' ')[1]} ${s.name}`).join('\n')}\n`);
+    const link = (name: string) => map.find((s) => s.name === name)?.addr ?? 0n;
+    writeFileSync(join(dir, 'linkaddrs'), `_text ${hex(link('_text'))}\nsysctl_sched_rt_runtime ${hex(link('sysctl_sched_rt_runtime'))}\n`);
+    writeFileSync(join(dir, 'section'), 'print_cpu 2\n');
+    const copy = join(dir, 'linkaddrs.ko');
+    const oc = spawnSync('objcopy', ['--add-section', `.plugsched.linkaddrs=${join(dir, 'linkaddrs')}`, '--add-section', `.plugsched.sympos=${join(dir, 'section')}`, ko, copy], { encoding: 'utf8' });
+    expect(oc.status, oc.stderr).toBe(0);
+    const r = resolve(['--kallsyms', functionsOnly], copy);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\(1 by sympos, 1 by link address\)/);
+    expect(symbolOf(copy, 'sysctl_sched_rt_runtime')).toEqual({ value: rtRuntime, ndx: 'ABS' });
+    expect(symbolOf(copy, '__orig_print_cpu')).toEqual({ value: printCpu[1], ndx: 'ABS' });
   });
 
   it('refuses a sympos beyond the symbols there are, and explains --help', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  arm64ScheduleEntry,
   arm64SpringboardLayoutHeader,
   checkArm64ModuleSchedule,
   parseArm64KernelSchedule,
@@ -26,7 +27,7 @@ describe('arm64 __schedule springboard', () => {
     expect(readArm64LayoutHeader(header)).toEqual({ slots: f.slots, canary: -104 });
   });
 
-  it('accepts a module __schedule with the same frame and names every difference of one without it', () => {
+  it('accepts a frame like the kernel\'s and names every difference of one unlike it (a module __schedule from the older cross compiler)', () => {
     const layout = readArm64LayoutHeader(arm64SpringboardLayoutHeader(parseArm64KernelSchedule(KERNEL)));
     if (layout === null) throw new Error('no layout');
     expect(checkArm64ModuleSchedule(layout, KERNEL)).toEqual([]);
@@ -34,6 +35,18 @@ describe('arm64 __schedule springboard', () => {
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/saves x19@-112 .* x29@-128 x30@-120 where the kernel's __schedule saves x19@-80 /);
     expect(problems[1]).toMatch(/canary is at -8 where the kernel's tail checks -104/);
+  });
+
+  it("generates an entry routine that builds exactly the kernel's frame (its own prologue parses back to the kernel's slots), then calls the body", () => {
+    const f = parseArm64KernelSchedule(KERNEL);
+    const entry = arm64ScheduleEntry(f, '__mod___schedule');
+    expect(entry[0]).toBe('paciasp');
+    expect(entry.at(-2)).toBe('autiasp');
+    expect(entry).toContain('ldr x17, [x16, #1360]'); // the per-task canary, as the kernel reads it
+    const asObjdump = entry.map((insn, i) => `${(0x1000 + 4 * i).toString(16)}:\t${insn.replace(' ', '\t')}`).join('\n');
+    const layout = readArm64LayoutHeader(arm64SpringboardLayoutHeader(f));
+    if (layout === null) throw new Error('no layout');
+    expect(checkArm64ModuleSchedule(layout, asObjdump)).toEqual([]);
   });
 
   it('refuses a kernel whose tail uses a register value from before the switch', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgeConsole } from '../../plugins/plugsched/src/vm/judge';
-import { qemuArgs } from '../../plugins/plugsched/src/vm/qemu';
+import { qemuArgs, qemuBinary } from '../../plugins/plugsched/src/vm/qemu';
 
 const OK = `[    0.000000] Linux version 6.1.0-56-cloud-amd64
 PLUGSCHED-BOOTED 6.1.0-56-cloud-amd64 cpus=2
@@ -45,5 +45,13 @@ describe('qemuArgs', () => {
     expect(accelOf(qemuArgs(base, 'tcg'))).toBe('tcg,thread=multi');
     expect(accelOf(qemuArgs({ ...base, tcg: 'single' }, 'tcg'))).toBe('tcg,thread=single');
     expect(qemuArgs({ ...base, tcg: 'single' }, 'kvm').slice(0, 4)).toEqual(['-accel', 'kvm', '-cpu', 'host']);
+  });
+
+  it("boots an arm64 kernel on QEMU's virt machine with the PL011 console", () => {
+    const args = qemuArgs({ ...base, arch: 'arm64' }, 'tcg');
+    expect(args.slice(0, 2)).toEqual(['-M', 'virt']);
+    expect(args[args.indexOf('-append') + 1]).toMatch(/^console=ttyAMA0 /);
+    expect(qemuBinary('arm64')).toEqual({ binary: 'qemu-system-aarch64', pkg: 'qemu-system-arm' });
+    expect(qemuBinary(undefined).binary).toBe('qemu-system-x86_64');
   });
 });

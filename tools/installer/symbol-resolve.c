@@ -11,7 +11,10 @@
  * ("name pos" lines; pos counts same-named symbols in kallsyms order, from 1,
  * as livepatch does): the module's own .plugsched.sympos section, which
  * extraction fills, or a --sympos file, which wins. Without a position such a
- * name is refused as ambiguous.
+ * name is refused as ambiguous. A kernel whose kallsyms lists functions only
+ * (CONFIG_KALLSYMS_ALL off) has its variables found through the module's
+ * .plugsched.linkaddrs section: link addresses from the debug vmlinux, moved
+ * by the KASLR slide of _text (or _stext).
  *
  * No libelf: the ELF64 relocatable object is read and patched by hand, and
  * written back through a temporary file and rename().
@@ -150,11 +153,9 @@ static void load_sympos(const char *path)
 	fclose(f);
 }
 
-/*
- * The module's own table, "name pos" lines in its .plugsched.sympos section
- * (written at extraction); a --sympos file given on the command line wins.
- */
-static void load_module_sympos(const unsigned char *buf, size_t size, const Elf64_Ehdr *eh, const Elf64_Shdr *sh)
+/* Call fn(line) for each line of the module's section `want` (text written at build time). */
+static void for_each_section_line(const unsigned char *buf, size_t size, const Elf64_Ehdr *eh, const Elf64_Shdr *sh,
+				  const char *want, void (*fn)(const char *line))
 {
 	const Elf64_Shdr *names;
 
@@ -165,27 +166,77 @@ static void load_module_sympos(const unsigned char *buf, size_t size, const Elf6
 		const char *text, *end;
 
 		if (sh[i].sh_name >= names->sh_size || names->sh_offset + names->sh_size > size ||
-		    strcmp((const char *)buf + names->sh_offset + sh[i].sh_name, ".plugsched.sympos"))
+		    strcmp((const char *)buf + names->sh_offset + sh[i].sh_name, want))
 			continue;
 		if (sh[i].sh_offset + sh[i].sh_size > size)
-			die(2, "%s", "the module's .plugsched.sympos section lies outside the file");
+			die(2, "the module's %s section lies outside the file", want);
 		text = (const char *)buf + sh[i].sh_offset;
 		end = text + sh[i].sh_size;
 		while (text < end) {
 			const char *eol = memchr(text, '\n', end - text);
-			char line[512], name[256];
+			char line[512];
 			size_t len = (eol ? eol : end) - text;
-			unsigned int pos;
 
 			if (len < sizeof(line)) {
 				memcpy(line, text, len);
 				line[len] = '\0';
-				if (sscanf(line, "%255s %u", name, &pos) == 2 && !sympos_of(name))
-					add_sympos(name, pos);
+				fn(line);
 			}
 			text += len + 1;
 		}
 	}
+}
+
+/*
+ * The module's own table, "name pos" lines in its .plugsched.sympos section
+ * (written at extraction); a --sympos file given on the command line wins.
+ */
+static void sympos_line(const char *line)
+{
+	char name[256];
+	unsigned int pos;
+
+	if (sscanf(line, "%255s %u", name, &pos) == 2 && !sympos_of(name))
+		add_sympos(name, pos);
+}
+
+/*
+ * Link-time addresses, "name hexaddr" lines in the module's
+ * .plugsched.linkaddrs section, written at build time from the debug
+ * vmlinux for a kernel whose kallsyms lists functions only
+ * (CONFIG_KALLSYMS_ALL off, as in Debian's arm64 cloud kernel). A name
+ * kallsyms lacks gets its link address moved by the KASLR slide, which
+ * _text gives: the whole image, data and per-CPU areas included, moves as
+ * one (arm64's kallsyms lacks _text: _stext then).
+ */
+struct linkaddr {
+	char *name;
+	uint64_t addr;
+};
+
+static struct linkaddr *linkaddrs;
+static size_t nr_linkaddrs;
+
+static void linkaddr_line(const char *line)
+{
+	char name[256];
+	unsigned long long addr;
+
+	if (sscanf(line, "%255s %llx", name, &addr) != 2)
+		return;
+	linkaddrs = realloc(linkaddrs, (nr_linkaddrs + 1) * sizeof(*linkaddrs));
+	if (!linkaddrs)
+		die(2, "%s", "out of memory");
+	linkaddrs[nr_linkaddrs].name = strdup(name);
+	linkaddrs[nr_linkaddrs++].addr = addr;
+}
+
+static const struct linkaddr *linkaddr_of(const char *name)
+{
+	for (size_t i = 0; i < nr_linkaddrs; i++)
+		if (!strcmp(linkaddrs[i].name, name))
+			return &linkaddrs[i];
+	return NULL;
 }
 
 /* The first kallsyms entry named `name` and how many there are. */
@@ -247,7 +298,7 @@ static void write_file(const char *path, const unsigned char *buf, size_t size)
 int main(int argc, char **argv)
 {
 	const char *kallsyms = "/proc/kallsyms", *module = NULL;
-	int dry_run = 0, resolved = 0, by_pos = 0, ambiguous = 0;
+	int dry_run = 0, resolved = 0, by_pos = 0, by_link = 0, ambiguous = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
@@ -278,7 +329,24 @@ int main(int argc, char **argv)
 	Elf64_Shdr *sh = (Elf64_Shdr *)(buf + eh->e_shoff);
 	Elf64_Shdr *symtab = NULL;
 
-	load_module_sympos(buf, size, eh, sh);
+	for_each_section_line(buf, size, eh, sh, ".plugsched.sympos", sympos_line);
+	for_each_section_line(buf, size, eh, sh, ".plugsched.linkaddrs", linkaddr_line);
+
+	/* the KASLR slide, for names kallsyms does not list: from _text, or _stext (arm64's kallsyms lacks _text) */
+	int have_slide = 0;
+	uint64_t slide = 0;
+	static const char *const anchors[] = { "_text", "_stext" };
+
+	for (size_t a = 0; a < sizeof(anchors) / sizeof(anchors[0]) && !have_slide; a++) {
+		const struct linkaddr *link = linkaddr_of(anchors[a]);
+		size_t count;
+		struct ksym *now = lookup(anchors[a], &count);
+
+		if (link && now && count == 1) {
+			slide = now->addr - link->addr;
+			have_slide = 1;
+		}
+	}
 
 	for (int i = 0; i < eh->e_shnum; i++)
 		if (sh[i].sh_type == SHT_SYMTAB)
@@ -300,8 +368,21 @@ int main(int argc, char **argv)
 			want = name + strlen(ORIG_PREFIX);
 		struct ksym *k = lookup(want, &count);
 
-		if (!k)
-			continue; /* not in the kernel image: the module loader resolves it (exports) or refuses */
+		if (!k) {
+			const struct linkaddr *l = linkaddr_of(want);
+
+			if (!l)
+				continue; /* not in the kernel image: the module loader resolves it (exports) or refuses */
+			if (!have_slide)
+				die(4, "%s", "the module carries link addresses, but neither _text nor _stext is both in kallsyms and in the module's table: the KASLR slide is unknown");
+			if (dry_run)
+				printf("%s -> %s %#llx (link address + KASLR slide)\n", name, want, (unsigned long long)(l->addr + slide));
+			syms[i].st_shndx = SHN_ABS;
+			syms[i].st_value = l->addr + slide;
+			resolved++;
+			by_link++;
+			continue;
+		}
 		unsigned int pos = sympos_of(want);
 
 		if (pos > count) {
@@ -329,6 +410,6 @@ int main(int argc, char **argv)
 	}
 	if (!dry_run)
 		write_file(module, buf, size);
-	printf("symbol-resolve: %s %d symbol(s) (%d by sympos)\n", dry_run ? "would resolve" : "resolved", resolved, by_pos);
+	printf("symbol-resolve: %s %d symbol(s) (%d by sympos, %d by link address)\n", dry_run ? "would resolve" : "resolved", resolved, by_pos, by_link);
 	return 0;
 }

@@ -54,6 +54,16 @@ static void plugsched_unmap_classes(void)
 	}
 }
 
+/*
+ * The page of an address in the kernel image. virt_to_page() is only for the
+ * linear map: on arm64 the image lives elsewhere, and __pa_symbol() is the
+ * way to its physical address on every architecture.
+ */
+static struct page *plugsched_image_page(unsigned long addr)
+{
+	return pfn_to_page(__pa_symbol(addr) >> PAGE_SHIFT);
+}
+
 /* Process context: writable aliases of the kernel's tables, and their content saved. */
 static int plugsched_map_classes(void)
 {
@@ -65,8 +75,8 @@ static int plugsched_map_classes(void)
 		struct page *pages[2];
 		int n = off + sizeof(struct sched_class) > PAGE_SIZE ? 2 : 1;
 
-		pages[0] = virt_to_page((void *)addr);
-		pages[1] = virt_to_page((void *)(addr + PAGE_SIZE));
+		pages[0] = plugsched_image_page(addr);
+		pages[1] = plugsched_image_page(addr + PAGE_SIZE);
 		c->map = vmap(pages, n, VM_MAP, PAGE_KERNEL);
 		if (!c->map) {
 			plugsched_unmap_classes();

@@ -32,6 +32,7 @@
 #define PLUGSCHED_LDR_X16_8	0x58000050U	/* ldr x16, #8 */
 #define PLUGSCHED_BR_X16	0xd61f0200U	/* br x16 */
 #define PLUGSCHED_NOP		0xd503201fU
+#define PLUGSCHED_MOV_X9_LR	0xaa1e03e9U	/* mov x9, x30 */
 #define PLUGSCHED_BRK_MASK	0xffe0001fU	/* brk #imm16 (kprobes, kgdb) */
 #define PLUGSCHED_BRK		0xd4200000U
 
@@ -57,6 +58,14 @@ static bool plugsched_is_brk(u32 insn)
 	return (insn & PLUGSCHED_BRK_MASK) == PLUGSCHED_BRK;
 }
 
+/* What the kernel's entry branches to: the body, or for __schedule its entry routine (springboard.h). */
+static u64 plugsched_patch_target(const struct plugsched_redirect *r)
+{
+	if (r->mod == (void *)__mod___schedule)
+		return (u64)__plugsched_schedule_entry;
+	return (u64)r->mod;
+}
+
 /*
  * Where the branch can go in r->orig, or an error (with the reason logged):
  * the function must not be traced, probed or patched by anyone else.
@@ -65,7 +74,7 @@ static int plugsched_prepare_patch(struct plugsched_patch *pp,
 				   const struct plugsched_redirect *r)
 {
 	unsigned long addr = (unsigned long)r->orig, size, offset, site, ftrace_site;
-	u64 target = (u64)r->mod;
+	u64 target = plugsched_patch_target(r);
 	int i;
 
 	pp->r = r;
@@ -78,19 +87,31 @@ static int plugsched_prepare_patch(struct plugsched_patch *pp,
 	pp->size = size;
 	site = addr;
 	/*
-	 * ftrace_location() names the second NOP of the patchable entry (the
-	 * "bl ftrace_caller" once traced); the first becomes "mov x9, x30".
+	 * ftrace_location() names the second word of the patchable entry: a
+	 * NOP while the function is not traced, "bl ftrace_caller" when it is.
+	 * ftrace turned the first into "mov x9, x30" at boot.
 	 */
 	ftrace_site = ftrace_location(addr);
 	if (ftrace_site >= addr + AARCH64_INSN_SIZE && ftrace_site < addr + size) {
-		u32 *words = (u32 *)(ftrace_site - AARCH64_INSN_SIZE);
+		u32 before = le32_to_cpu(*(u32 *)(ftrace_site - AARCH64_INSN_SIZE));
 
-		if (le32_to_cpu(words[0]) != PLUGSCHED_NOP || le32_to_cpu(words[1]) != PLUGSCHED_NOP) {
+		if (le32_to_cpu(*(u32 *)ftrace_site) != PLUGSCHED_NOP ||
+		    (before != PLUGSCHED_NOP && before != PLUGSCHED_MOV_X9_LR)) {
 			pr_err("plugsched: %s,%lu: is traced or live-patched through ftrace (its call site is active); stop that first\n",
 			       r->name, r->sympos);
 			return -EEXIST;
 		}
 		site = ftrace_site + AARCH64_INSN_SIZE;
+		/*
+		 * A function too short for the branch after its ftrace site
+		 * (sched_post_fork is 20 bytes) takes it over the site itself:
+		 * ftrace cannot trace it while the module is installed.
+		 */
+		if (site + PLUGSCHED_JMP_SIZE > addr + size) {
+			site = ftrace_site - AARCH64_INSN_SIZE;
+			pr_info("plugsched: %s,%lu: too short for a branch after its ftrace site; the branch replaces the site\n",
+				r->name, r->sympos);
+		}
 	}
 	if (site + PLUGSCHED_JMP_SIZE > addr + size) {
 		pr_err("plugsched: %s,%lu: is too short (%lu bytes) to hold a branch\n",
@@ -106,9 +127,10 @@ static int plugsched_prepare_patch(struct plugsched_patch *pp,
 		       r->name, r->sympos);
 		return -EEXIST;
 	}
-	for (i = 0; i < PLUGSCHED_JMP_WORDS; i++) {
-		if (plugsched_is_brk(pp->saved[i])) {
-			pr_err("plugsched: %s,%lu: has a kprobe or breakpoint at its entry; remove it first\n",
+	/* kprobes on arm64 put a BRK on the function's first word, before the site */
+	for (i = 0; addr + i * AARCH64_INSN_SIZE < site + PLUGSCHED_JMP_SIZE; i++) {
+		if (plugsched_is_brk(le32_to_cpu(((u32 *)addr)[i]))) {
+			pr_err("plugsched: %s,%lu: is traced or probed (a kprobe or breakpoint at its entry); remove it first\n",
 			       r->name, r->sympos);
 			return -EEXIST;
 		}

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import type { SchedulerConfig } from '../config/scheduler-config';
 import type { DevelTree } from '../kernel/devel';
 import { compilerFromConfig, toolchainFor } from '../boundary/collect';
-import { checkModuleSchedule, disassembleFunction, readLayoutHeader } from '../extract/springboard';
+import { checkModuleSchedule, disassembleFunction, objdumpFor, readLayoutHeader } from '../extract/springboard';
+import { EM_AARCH64, EM_X86_64, ElfFile, STT_FUNC } from '../boundary/elf';
+import { linkAddressLines, parseSympos, type KernelSymbol } from './link-addresses';
 import { checkArm64ModuleSchedule, readArm64LayoutHeader } from '../extract/springboard-arm64';
 import { PlugschedError } from '../util/errors';
 import { run } from '../util/run';
@@ -67,6 +69,7 @@ export async function buildModule(o: BuildModuleOptions): Promise<void> {
       throw new PlugschedError(`Building scheduler.ko for ${o.scheduler.name} failed:\n${errors || r.stderr.split('\n').slice(-15).join('\n')}\nThe variant's patches (${o.scheduler.patches.length}) are the usual cause: check them against dist/schedulers/${o.scheduler.name}/src.`);
     }
     checkSpringboard(dir, o.scheduler.name, await compilerMismatch(o.devel));
+    await embedLinkAddresses(join(dir, 'scheduler.ko'), o.devel, work);
     mkdirSync(join(o.outKo, '..'), { recursive: true });
     const tmp = `${o.outKo}.tmp-${process.pid}`;
     copyFileSync(join(dir, 'scheduler.ko'), tmp);
@@ -85,6 +88,37 @@ async function crossArgs(devel: DevelTree): Promise<string[]> {
   if (devel.arch === hostArch) return [];
   const tc = await toolchainFor(devel.config, devel.arch);
   return [`ARCH=${tc.arch}`, `CROSS_COMPILE=${tc.crossCompile}`, `CC=${tc.cc}`];
+}
+
+/**
+ * For a kernel whose kallsyms lists functions only (CONFIG_KALLSYMS_ALL off), the link addresses
+ * of the module's undefined kernel symbols go into its .plugsched.linkaddrs section, from the debug
+ * vmlinux (see link-addresses.ts). Nothing is added for a kernel with KALLSYMS_ALL.
+ */
+async function embedLinkAddresses(ko: string, devel: DevelTree, work: string): Promise<void> {
+  if (/^CONFIG_KALLSYMS_ALL=y$/m.test(readFileSync(devel.config, 'utf8'))) return;
+  const mod = new ElfFile(ko);
+  let undefinedNames: string[];
+  let sympos = new Map<string, number>();
+  try {
+    undefinedNames = mod.symbols().filter((x) => x.shndx === 0 && x.name !== '').map((x) => x.name);
+    const sec = mod.section('.plugsched.sympos');
+    if (sec !== undefined) sympos = parseSympos(mod.read(sec.offset, sec.size).toString('utf8'));
+  } finally {
+    mod.close();
+  }
+  const vmlinux = new ElfFile(devel.vmlinux);
+  let kernel: KernelSymbol[];
+  try {
+    kernel = vmlinux.symbols().filter((x) => x.shndx !== 0 && x.name !== '' && x.type <= STT_FUNC).map((x) => ({ name: x.name, addr: x.value }));
+  } finally {
+    vmlinux.close();
+  }
+  const table = join(work, 'linkaddrs');
+  writeFileSync(table, `${linkAddressLines(undefinedNames, kernel, sympos).join('\n')}\n`);
+  const objcopy = objdumpFor(devel.arch === 'arm64' ? EM_AARCH64 : EM_X86_64).replace(/objdump$/, 'objcopy');
+  const r = await run(objcopy, ['--add-section', `.plugsched.linkaddrs=${table}`, ko]);
+  if (r.code !== 0) throw new PlugschedError(`Adding the link-address table to scheduler.ko failed: ${r.stderr.trim()}`);
 }
 
 /** When the module's compiler is not the one the kernel was built with, a sentence saying so (frame layouts may differ). */
@@ -106,7 +140,8 @@ function checkSpringboard(dir: string, scheduler: string, compilerNote: string):
   const layout = readLayoutHeader(text);
   const arm64Layout = readArm64LayoutHeader(text);
   if (layout === null && arm64Layout === null) throw new PlugschedError(`${layoutFile} is not a springboard layout made by extraction; run the kernel's extract target again.`);
-  const moduleSchedule = disassembleFunction(join(dir, 'scheduler.ko'), '__mod___schedule');
+  // arm64: the frame is built by the generated entry routine, whatever layout the compiler gave the body
+  const moduleSchedule = disassembleFunction(join(dir, 'scheduler.ko'), arm64Layout !== null ? '__plugsched_schedule_entry' : '__mod___schedule');
   const problems = arm64Layout !== null ? checkArm64ModuleSchedule(arm64Layout, moduleSchedule) : checkModuleSchedule(layout as NonNullable<typeof layout>, moduleSchedule);
   if (problems.length > 0)
     throw new PlugschedError(`The scheduler ${scheduler} cannot be installed safely: its __schedule frame differs from the kernel's (${problems.join('; ')}). Tasks switched out by the module resume in the kernel's __schedule, which would then restore the wrong registers. Keep __schedule's locals as the kernel has them (move new code into a helper function).${compilerNote}`);

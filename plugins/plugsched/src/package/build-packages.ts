@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { PlugschedError } from '../util/errors';
 import { requireTool, run } from '../util/run';
 import type { Logger } from '../util/progress';
-import { debControl, debPostinst, debPrerm, packageName, payloadDir, rpmSpec, SOURCE_DATE_EPOCH, systemdUnit, unitName, type PackageInput } from './payload';
+import { debControl, debPostinst, debPrerm, packageArch, packageName, payloadDir, rpmSpec, SOURCE_DATE_EPOCH, systemdUnit, unitName, type PackageInput } from './payload';
 
 export interface PackageSources {
   ko: string;
@@ -78,7 +78,7 @@ export async function buildPackages(p: PackageInput, s: PackageSources, outDir: 
     writeFileSync(spec, rpmSpec(p, files));
     log(`build: rpmbuild ${packageName(p.variant)}-${p.version}`);
     const r = await run('rpmbuild', [
-      '-bb', '--target', 'x86_64',
+      '-bb', '--target', packageArch(p).rpm,
       '--define', `_topdir ${top}`,
       '--define', `_builddir ${join(top, 'BUILD')}`,
       '--define', `_rpmdir ${join(top, 'RPMS')}`,
@@ -104,7 +104,7 @@ export async function buildPackages(p: PackageInput, s: PackageSources, outDir: 
     chmodSync(join(droot, 'DEBIAN', 'postinst'), 0o755);
     chmodSync(join(droot, 'DEBIAN', 'prerm'), 0o755);
     clampTimes(droot);
-    const debName = `${packageName(p.variant)}_${p.version}+${p.release.replace(/[^A-Za-z0-9.+~]/g, '.')}_amd64.deb`;
+    const debName = `${packageName(p.variant)}_${p.version}+${p.release.replace(/[^A-Za-z0-9.+~]/g, '.')}_${packageArch(p).deb}.deb`;
     log(`build: dpkg-deb ${debName}`);
     const d = await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', droot, join(work, debName)], { env });
     if (d.code !== 0) throw new PlugschedError(`dpkg-deb failed for ${packageName(p.variant)}:\n${d.stderr.trim()}`);

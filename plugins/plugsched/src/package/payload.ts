@@ -16,6 +16,13 @@ export interface PackageInput {
   kernelId: string;
   /** uname -r of the kernel the module is built for. */
   release: string;
+  /** The kernel's architecture; default x86 (x86_64 RPM, amd64 .deb). */
+  arch?: 'x86' | 'arm64';
+}
+
+/** The package architecture names: RPM's and Debian's. */
+export function packageArch(p: PackageInput): { rpm: string; deb: string } {
+  return p.arch === 'arm64' ? { rpm: 'aarch64', deb: 'arm64' } : { rpm: 'x86_64', deb: 'amd64' };
 }
 
 /** A fixed build time for reproducible packages (no clock in artifacts). */
@@ -102,7 +109,8 @@ export function rpmSpec(p: PackageInput, files: string[]): string {
     `Release: ${release}`,
     `Summary: plugsched-nx scheduler ${p.variant} for Linux ${p.release}`,
     'License: GPL-2.0-only',
-    'BuildArch: x86_64',
+    // rpmbuild accepts a foreign architecture only through --target (build-packages.ts), not BuildArch
+    ...(p.arch === 'arm64' ? [] : [`BuildArch: ${packageArch(p).rpm}`]),
     `Requires: ${rpmKernelRequirement(p.release)}`,
     `Provides: ${slotName(p.release)}`,
     `Conflicts: ${slotName(p.release)}`,
@@ -132,7 +140,7 @@ export function debControl(p: PackageInput, installedSizeKiB: number): string {
   return [
     `Package: ${packageName(p.variant)}`,
     `Version: ${p.version}+${p.release.replace(/[^A-Za-z0-9.+~]/g, '.')}`,
-    'Architecture: amd64',
+    `Architecture: ${packageArch(p).deb}`,
     'Maintainer: plugsched-nx <plugsched-nx@localhost>',
     `Depends: linux-image-${p.release} | linux-image-${p.release}-unsigned`,
     `Provides: ${slotName(p.release)}`,

@@ -49,7 +49,7 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
           'variant',
           { dependentTasksOutputFiles: '**/src/**/*', transitive: false },
           ...(kernelId ? [`{workspaceRoot}/kernels/${kernelId}/kernel.yaml`] : []),
-          '{workspaceRoot}/plugins/plugsched/src/module/build-module.ts',
+          '{workspaceRoot}/plugins/plugsched/src/module/**/*',
           // the built module's __schedule is checked against the springboard layout
           '{workspaceRoot}/plugins/plugsched/src/extract/springboard.ts',
           '{workspaceRoot}/plugins/plugsched/src/extract/springboard-arm64.ts',

@@ -1,19 +1,54 @@
 /**
- * Static guest programs, built once per source into the store: a name means
- * tools/vm/<name>.c; a path (tools/installer/symbol-resolve.c) is taken as is.
+ * The guest's userland, built or fetched once into the store: static guest
+ * programs (a name means tools/vm/<name>.c; a path such as
+ * tools/installer/symbol-resolve.c is taken as is), compiled for the guest's
+ * architecture, and busybox-static for a guest of another architecture.
  */
+import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { PlugschedError } from '../util/errors';
 import { sha256File } from '../util/hash';
-import { run } from '../util/run';
+import { requireTool, run } from '../util/run';
 import { materialize } from '../kernel/store';
 
-export async function guestProgram(workspaceRoot: string, nameOrPath: string): Promise<string> {
+export type GuestArch = 'x86' | 'arm64';
+
+/** Is the guest's architecture this machine's own? */
+export function nativeGuest(arch: GuestArch): boolean {
+  return arch === (process.arch === 'arm64' ? 'arm64' : 'x86');
+}
+
+export async function guestProgram(workspaceRoot: string, nameOrPath: string, arch: GuestArch = 'x86'): Promise<string> {
   const src = nameOrPath.includes('/') ? join(workspaceRoot, nameOrPath) : join(workspaceRoot, 'tools', 'vm', `${nameOrPath}.c`);
   const name = basename(src, '.c');
-  const entry = await materialize({ kind: 'vmtool', recipe: 1, inputs: { name, source: await sha256File(src) } }, async (dir) => {
-    const r = await run('gcc', ['-static', '-O2', '-pthread', '-o', join(dir, name), src]);
-    if (r.code !== 0) throw new PlugschedError(`Building the guest helper ${name} failed: ${r.stderr.trim()}`);
+  const cc = nativeGuest(arch) ? 'gcc' : 'aarch64-linux-gnu-gcc-12';
+  if (!nativeGuest(arch)) requireTool(cc, 'gcc-12-aarch64-linux-gnu libc6-dev-arm64-cross', `build the ${arch} guest helper ${name}`);
+  const inputs = { name, source: await sha256File(src), ...(nativeGuest(arch) ? {} : { arch, cc }) };
+  const entry = await materialize({ kind: 'vmtool', recipe: 1, inputs }, async (dir) => {
+    const r = await run(cc, ['-static', '-O2', '-pthread', '-o', join(dir, name), src]);
+    if (r.code !== 0) throw new PlugschedError(`Building the guest helper ${name} for ${arch} failed: ${r.stderr.trim()}`);
   });
   return join(entry, name);
+}
+
+/**
+ * busybox for the guest: this machine's own /bin/busybox (busybox-static) for a native guest,
+ * else Debian's busybox-static of the guest's architecture, fetched through apt (which checks it
+ * against the archive's signed index) and kept in the store.
+ */
+export async function guestBusybox(arch: GuestArch): Promise<string> {
+  if (nativeGuest(arch)) {
+    requireTool('busybox', 'busybox-static', 'give the test VM a userland');
+    return '/bin/busybox';
+  }
+  requireTool('apt-get', 'apt', 'fetch busybox-static for the arm64 guest');
+  const entry = await materialize({ kind: 'busybox', recipe: 1, inputs: { arch } }, async (dir) => {
+    const dl = await run('apt-get', ['-q', '-o', 'APT::Sandbox::User=root', 'download', 'busybox-static:arm64'], { cwd: dir });
+    const deb = readdirSync(dir).find((f) => f.endsWith('.deb'));
+    if (dl.code !== 0 || deb === undefined)
+      throw new PlugschedError(`"apt-get download busybox-static:arm64" failed (${`${dl.stderr}`.trim().split('\n').slice(-2).join(' ')}). apt must know the arm64 architecture: run "dpkg --add-architecture arm64 && apt-get update" (tools/setup does), then run again.`);
+    const x = await run('dpkg-deb', ['-x', join(dir, deb), join(dir, 'root')]);
+    if (x.code !== 0) throw new PlugschedError(`Unpacking ${deb} failed: ${x.stderr.trim()}`);
+  });
+  return join(entry, 'root', 'bin', 'busybox');
 }

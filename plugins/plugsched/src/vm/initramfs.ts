@@ -21,6 +21,8 @@ export interface InitramfsSpec {
   files: InitramfsFile[];
   /** The body of /init (run by busybox sh after the basic mounts). */
   script: string;
+  /** busybox-static for the guest's architecture; default this machine's /bin/busybox. */
+  busybox?: string;
 }
 
 const PRELUDE = `#!/bin/busybox sh
@@ -54,11 +56,11 @@ function walk(dir: string, rel = ''): string[] {
 
 export async function buildInitramfs(spec: InitramfsSpec): Promise<void> {
   requireTool('cpio', 'cpio', 'build the test VM initramfs');
-  requireTool('busybox', 'busybox-static', 'give the test VM a userland');
+  if (spec.busybox === undefined) requireTool('busybox', 'busybox-static', 'give the test VM a userland');
   const stage = mkdtempSync(join(tmpdir(), 'plugsched-initramfs-'));
   try {
     for (const d of ['bin', 'sbin', 'proc', 'sys', 'dev', 'tmp', 'run', 'etc']) mkdirSync(join(stage, d), { recursive: true });
-    copyFileSync('/bin/busybox', join(stage, 'bin', 'busybox'));
+    copyFileSync(spec.busybox ?? '/bin/busybox', join(stage, 'bin', 'busybox'));
     chmodSync(join(stage, 'bin', 'busybox'), 0o755);
     for (const f of spec.files) {
       const dest = join(stage, f.dest.replace(/^\//, ''));

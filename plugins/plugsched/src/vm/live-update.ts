@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PlugschedError } from '../util/errors';
 import type { DevelTree } from '../kernel/devel';
-import { guestProgram } from './helpers';
+import { guestBusybox, guestProgram } from './helpers';
 import { buildInitramfs } from './initramfs';
 import { judgeConsole, type Verdict } from './judge';
 import { bootVm, type VmRun } from './qemu';
@@ -77,10 +77,12 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
   const scenarioDir = join(o.workspaceRoot, 'tools', 'vm', 'scenarios');
   const scenarios = o.scenarios ?? ['live-update'];
   checkScenarioNames(scenarios, readdirSync(scenarioDir).filter((f) => f.endsWith('.sh')).map((f) => f.slice(0, -3)));
-  const [resolver, spinners, schedtool] = await Promise.all([
-    o.resolver ?? guestProgram(o.workspaceRoot, 'tools/installer/symbol-resolve.c'),
-    guestProgram(o.workspaceRoot, 'spinners'),
-    guestProgram(o.workspaceRoot, 'schedtool'),
+  const arch = o.devel.arch;
+  const [resolver, spinners, schedtool, busybox] = await Promise.all([
+    o.resolver ?? guestProgram(o.workspaceRoot, 'tools/installer/symbol-resolve.c', arch),
+    guestProgram(o.workspaceRoot, 'spinners', arch),
+    guestProgram(o.workspaceRoot, 'schedtool', arch),
+    guestBusybox(arch),
   ]);
   const initramfs = join(o.workDir, `live-update-${o.cpus}.cpio.gz`);
   await buildInitramfs({
@@ -95,8 +97,9 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
       { src: o.ko, dest: '/plugsched/scheduler.ko' },
     ],
     script: liveUpdateScript(scenarios, o.expectMessage, o.interactive, o.env),
+    busybox,
   });
   const logFile = o.logFile ?? join(o.workDir, `live-update-${o.cpus}.log`);
-  const run = await bootVm({ kernel: o.devel.vmlinuz, initramfs, cpus: o.cpus, memMiB: o.memMiB ?? 1536, timeoutSec: o.interactive ? 24 * 3600 : (o.timeoutSec ?? 600), logFile, interactive: o.interactive, tcg: o.tcg });
+  const run = await bootVm({ kernel: o.devel.vmlinuz, initramfs, cpus: o.cpus, memMiB: o.memMiB ?? 1536, timeoutSec: o.interactive ? 24 * 3600 : (o.timeoutSec ?? 600), logFile, interactive: o.interactive, tcg: o.tcg, arch });
   return { run, verdict: judgeConsole(run.console) };
 }

@@ -31,6 +31,8 @@ export interface VmOptions {
    * another runs it (static keys flipped under load; see docs/runtime.md). Default multi.
    */
   tcg?: 'multi' | 'single';
+  /** The guest's architecture (the kernel's); default x86. arm64 boots qemu-system-aarch64 -M virt. */
+  arch?: 'x86' | 'arm64';
   log?: Logger;
 }
 
@@ -43,12 +45,19 @@ export interface VmRun {
 }
 
 export function qemuArgs(o: VmOptions, accel: 'tcg' | 'kvm'): string[] {
+  const arm64 = o.arch === 'arm64';
   return [
+    ...(arm64 ? ['-M', 'virt'] : []),
     ...(accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', `tcg,thread=${o.tcg ?? 'multi'}`, '-cpu', 'max']),
     '-m', String(o.memMiB), '-smp', String(o.cpus), '-nographic', '-no-reboot', '-nodefaults', '-serial', 'stdio',
     '-kernel', o.kernel, '-initrd', o.initramfs,
-    '-append', `console=ttyS0 panic=-1 ${o.append ?? ''}`.trim(),
+    '-append', `console=${arm64 ? 'ttyAMA0' : 'ttyS0'} panic=-1 ${o.append ?? ''}`.trim(),
   ];
+}
+
+/** The QEMU system emulator for the guest's architecture, and the Debian package that has it. */
+export function qemuBinary(arch: VmOptions['arch']): { binary: string; pkg: string } {
+  return arch === 'arm64' ? { binary: 'qemu-system-aarch64', pkg: 'qemu-system-arm' } : { binary: 'qemu-system-x86_64', pkg: 'qemu-system-x86' };
 }
 
 /** Is KVM usable for a nested guest here? Probed once per machine, the answer kept in the store. */
@@ -70,12 +79,15 @@ export function kvmWorks(kernel: string, initramfs: string, log?: Logger): boole
 }
 
 export function bootVm(o: VmOptions): Promise<VmRun> {
-  requireTool('qemu-system-x86_64', 'qemu-system-x86', 'boot the test VM');
-  const accel = o.accel ?? (kvmWorks(o.kernel, o.initramfs, o.log) ? 'kvm' : 'tcg');
+  const qemu = qemuBinary(o.arch);
+  requireTool(qemu.binary, qemu.pkg, 'boot the test VM');
+  // KVM only runs a guest of this machine's own architecture
+  const native = o.arch !== 'arm64' ? process.arch === 'x64' : process.arch === 'arm64';
+  const accel = o.accel ?? (native && o.arch !== 'arm64' && kvmWorks(o.kernel, o.initramfs, o.log) ? 'kvm' : 'tcg');
   mkdirSync(dirname(o.logFile), { recursive: true });
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('qemu-system-x86_64', qemuArgs(o, accel), { stdio: [o.interactive ? 'inherit' : 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(qemu.binary, qemuArgs(o, accel), { stdio: [o.interactive ? 'inherit' : 'ignore', 'pipe', 'pipe'] });
     const log = createWriteStream(o.logFile);
     let console = '';
     let timedOut = false;

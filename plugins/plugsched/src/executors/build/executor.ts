@@ -22,9 +22,9 @@ export default async function buildExecutor(_options: Record<string, never>, con
     for (const f of [ko, tainted, summary])
       if (!existsSync(f)) throw new PlugschedError(`${f.replace(`${workspaceRoot}/`, '')} is missing; run "nx run ${scheduler.name}:module" first.`);
     const devel = await ensureDevel(kernel, log);
-    const resolver = await guestProgram(workspaceRoot, 'tools/installer/symbol-resolve.c');
+    const resolver = await guestProgram(workspaceRoot, 'tools/installer/symbol-resolve.c', devel.arch);
     const built = await buildPackages(
-      { variant: scheduler.name, version: scheduler.version, description: scheduler.description, kernelId: kernel.id, release: devel.kernelRelease },
+      { variant: scheduler.name, version: scheduler.version, description: scheduler.description, kernelId: kernel.id, release: devel.kernelRelease, arch: devel.arch },
       { ko, installer: join(workspaceRoot, 'tools', 'installer', 'plugsched-install'), resolver, tainted: taintedList(readFileSync(tainted, 'utf8')), boundarySummary: readFileSync(summary, 'utf8') },
       join(outDir, 'packages'),
       log,

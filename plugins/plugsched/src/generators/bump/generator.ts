@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { logger, type GeneratorCallback, type Tree } from '@nx/devkit';
 import { load } from 'js-yaml';
-import { aptCacheFacts } from '../../kernel/apt-cache';
+import { aptCacheFacts, dpkgArchitecture } from '../../kernel/apt-cache';
 import { resolveDebianKernel, type AptFacts } from '../../kernel/debian-release';
 import { PlugschedError } from '../../util/errors';
 import { versionOption } from '../version-option';
@@ -63,7 +63,7 @@ function checkPatches(root: string, kernel: string, version: string, variants: s
 }
 
 /** The generator with apt's facts passed in (tests give synthetic ones); returns the variants of the kernel. */
-export function bumpGeneratorWith(tree: Tree, raw: BumpGeneratorSchema, apt: AptFacts): string[] {
+export function bumpGeneratorWith(tree: Tree, raw: BumpGeneratorSchema, apt: AptFacts, hostArch = 'amd64'): string[] {
   const options = { ...raw, version: versionOption(raw.version, process.argv, 'bump') };
   const path = `kernels/${options.kernel}/kernel.yaml`;
   const text = tree.read(path, 'utf8');
@@ -86,7 +86,7 @@ export function bumpGeneratorWith(tree: Tree, raw: BumpGeneratorSchema, apt: Apt
     return variants;
   }
   logger.info(`bump: reading apt's metadata for linux ${options.version} ${y.flavour} (${y.arch})...`);
-  const k = resolveDebianKernel({ version: options.version, flavour: y.flavour, arch: y.arch, line: y.line }, apt);
+  const k = resolveDebianKernel({ version: options.version, flavour: y.flavour, arch: y.arch, line: y.line, hostArch }, apt);
   tree.write(path, debianKernelYaml(k, y.boundary ?? 'boundary.yaml'));
   const moved = k.packages.filter((p) => p.version !== undefined).map((p) => `${p.name} ${p.version}`);
   logger.info(
@@ -99,7 +99,7 @@ export function bumpGeneratorWith(tree: Tree, raw: BumpGeneratorSchema, apt: Apt
 
 export default async function bumpGenerator(tree: Tree, options: BumpGeneratorSchema): Promise<GeneratorCallback | void> {
   const arch = /^arch:\s*(\S+)/m.exec(tree.read(`kernels/${options.kernel}/kernel.yaml`, 'utf8') ?? '')?.[1] ?? 'amd64';
-  const variants = bumpGeneratorWith(tree, options, aptCacheFacts(arch));
+  const variants = bumpGeneratorWith(tree, options, aptCacheFacts(arch), dpkgArchitecture());
   if (options.check === false || variants.length === 0) return;
   const version = versionOption(options.version, process.argv, 'bump');
   return () => checkPatches(tree.root, options.kernel, version, variants);
