@@ -17,7 +17,7 @@ export interface TempWorkspace {
 
 export function tempWorkspace(opts: { store?: string; kernels?: string[]; schedulers?: string[] } = {}): TempWorkspace {
   const dir = mkdtempSync(join(tmpdir(), 'plugsched-ws-'));
-  for (const f of ['package.json', 'package-lock.json', 'nx.json', 'tsconfig.base.json', '.gitignore']) cpSync(join(WORKSPACE, f), join(dir, f));
+  for (const f of ['package.json', 'package-lock.json', 'nx.json', 'tsconfig.base.json', '.gitignore', '.env']) cpSync(join(WORKSPACE, f), join(dir, f));
   cpSync(join(WORKSPACE, 'plugins'), join(dir, 'plugins'), { recursive: true });
   cpSync(join(WORKSPACE, 'tools'), join(dir, 'tools'), { recursive: true });
   for (const k of opts.kernels ?? ['debian-6.1-cloud-amd64']) cpSync(join(WORKSPACE, 'kernels', k), join(dir, 'kernels', k), { recursive: true });

@@ -37,7 +37,7 @@ function median(xs: number[]): number {
 
 function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'plugsched-bench-'));
-  for (const f of ['package.json', 'package-lock.json', 'nx.json', 'tsconfig.base.json', '.gitignore']) cpSync(join(ROOT, f), join(dir, f));
+  for (const f of ['package.json', 'package-lock.json', 'nx.json', 'tsconfig.base.json', '.gitignore', '.env']) cpSync(join(ROOT, f), join(dir, f));
   for (const d of ['plugins', 'tools', 'kernels', 'schedulers']) cpSync(join(ROOT, d), join(dir, d), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   return dir;
