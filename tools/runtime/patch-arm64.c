@@ -19,11 +19,8 @@
  * code, and every CPU runs an isb before it leaves stop_machine.
  */
 #include <linux/ftrace.h>
-#include <linux/jump_label.h>
-#include <linux/kallsyms.h>
 #include <linux/memory.h>
 #include <linux/module.h>
-#include <linux/static_call.h>
 #include <asm/insn.h>
 #include <asm/patching.h>
 
@@ -45,14 +42,6 @@ struct plugsched_patch {
 	bool patched;
 };
 
-/* Does a static key or static call own any of the words at site? */
-static bool plugsched_site_reserved(unsigned long site)
-{
-	void *start = (void *)site, *end = (void *)(site + PLUGSCHED_JMP_SIZE - 1);
-
-	return jump_label_text_reserved(start, end) || static_call_text_reserved(start, end);
-}
-
 static bool plugsched_is_brk(u32 insn)
 {
 	return (insn & PLUGSCHED_BRK_MASK) == PLUGSCHED_BRK;
@@ -73,17 +62,15 @@ static u64 plugsched_patch_target(const struct plugsched_redirect *r)
 static int plugsched_prepare_patch(struct plugsched_patch *pp,
 				   const struct plugsched_redirect *r)
 {
-	unsigned long addr = (unsigned long)r->orig, size, offset, site, ftrace_site;
+	unsigned long addr = (unsigned long)r->orig, size, site, ftrace_site;
 	u64 target = plugsched_patch_target(r);
-	int i;
+	int i, ret;
 
 	pp->r = r;
 	pp->patched = false;
-	if (!kallsyms_lookup_size_offset(addr, &size, &offset) || offset) {
-		pr_err("plugsched: %s,%lu: its address is not the start of a kernel function\n",
-		       r->name, r->sympos);
-		return -EINVAL;
-	}
+	ret = plugsched_function_size(r, &size);
+	if (ret)
+		return ret;
 	pp->size = size;
 	site = addr;
 	/*
@@ -135,7 +122,7 @@ static int plugsched_prepare_patch(struct plugsched_patch *pp,
 			return -EEXIST;
 		}
 	}
-	if (plugsched_site_reserved(site)) {
+	if (plugsched_text_reserved(site, PLUGSCHED_JMP_SIZE)) {
 		pr_err("plugsched: %s,%lu: a static key or static call site lies where the branch would go\n",
 		       r->name, r->sympos);
 		return -EINVAL;

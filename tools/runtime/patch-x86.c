@@ -11,11 +11,8 @@
  * serializes its instruction stream before it leaves stop_machine.
  */
 #include <linux/ftrace.h>
-#include <linux/jump_label.h>
-#include <linux/kallsyms.h>
 #include <linux/memory.h>
 #include <linux/module.h>
-#include <linux/static_call.h>
 #include <asm/ibt.h>
 #include <asm/sync_core.h>
 #include <asm/text-patching.h>
@@ -35,14 +32,6 @@ struct plugsched_patch {
 
 static const u8 plugsched_nop5[PLUGSCHED_JMP_SIZE] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
 
-/* Does a static key or static call own any of the 5 bytes at site? */
-static bool plugsched_site_reserved(unsigned long site)
-{
-	void *start = (void *)site, *end = (void *)(site + PLUGSCHED_JMP_SIZE - 1);
-
-	return jump_label_text_reserved(start, end) || static_call_text_reserved(start, end);
-}
-
 /*
  * Where the jump can go in r->orig, or an error (with the reason logged):
  * the function must not be traced, probed or patched by anyone else.
@@ -50,16 +39,15 @@ static bool plugsched_site_reserved(unsigned long site)
 static int plugsched_prepare_patch(struct plugsched_patch *pp,
 				   const struct plugsched_redirect *r)
 {
-	unsigned long addr = (unsigned long)r->orig, size, offset, site, ftrace_site;
+	unsigned long addr = (unsigned long)r->orig, size, site, ftrace_site;
 	long rel;
+	int ret;
 
 	pp->r = r;
 	pp->patched = false;
-	if (!kallsyms_lookup_size_offset(addr, &size, &offset) || offset) {
-		pr_err("plugsched: %s,%lu: its address is not the start of a kernel function\n",
-		       r->name, r->sympos);
-		return -EINVAL;
-	}
+	ret = plugsched_function_size(r, &size);
+	if (ret)
+		return ret;
 	pp->size = size;
 	site = addr;
 	/*
@@ -83,7 +71,7 @@ static int plugsched_prepare_patch(struct plugsched_patch *pp,
 		 * rewrite our jump: take the ftrace site itself instead (ftrace
 		 * cannot trace the function while the module is installed).
 		 */
-		if (plugsched_site_reserved(site)) {
+		if (plugsched_text_reserved(site, PLUGSCHED_JMP_SIZE)) {
 			site = ftrace_site;
 			pr_info("plugsched: %s,%lu: a static key follows its ftrace site; the jump replaces the ftrace site\n",
 				r->name, r->sympos);
@@ -106,7 +94,7 @@ static int plugsched_prepare_patch(struct plugsched_patch *pp,
 		       r->name, r->sympos);
 		return -EEXIST;
 	}
-	if (plugsched_site_reserved(site)) {
+	if (plugsched_text_reserved(site, PLUGSCHED_JMP_SIZE)) {
 		pr_err("plugsched: %s,%lu: a static key or static call site lies where the jump would go\n",
 		       r->name, r->sympos);
 		return -EINVAL;

@@ -5,6 +5,7 @@
  * Included at the end of the extracted kernel/sched/core.c, so it sees the
  * scheduler's own types and static helpers (struct rq, enqueue_task, ...).
  * Each part is a file of its own:
+ *   patch-common.c what every architecture's entry redirection asks the kernel
  *   patch-x86.c    jumps at the kernel's function entries (x86-64)
  *   patch-arm64.c  branches at the kernel's function entries (arm64)
  *   stack-check.c  no task inside code that changes
@@ -16,6 +17,7 @@
  */
 #include "runtime.h"
 
+#include "patch-common.c"
 #if defined(CONFIG_X86_64)
 #include "patch-x86.c"
 #elif defined(CONFIG_ARM64)

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { PlugschedError } from '../util/errors';
 import { sha256File, stableHash } from '../util/hash';
 import { defaultLogger, type Logger } from '../util/progress';
+import { isHostArch } from '../util/host-arch';
 import { requireTool, run } from '../util/run';
 import { materialize } from '../kernel/store';
 import type { CollectedUnit } from './collector-format';
@@ -39,7 +40,7 @@ export function compilerFromConfig(config: string): string | null {
 export async function toolchainFor(configPath: string, arch: 'x86' | 'arm64'): Promise<Toolchain> {
   const text = compilerFromConfig(readFileSync(configPath, 'utf8'));
   const base = text?.split(' ')[0] ?? 'gcc';
-  const crossCompile = arch === 'arm64' && process.arch !== 'arm64' ? 'aarch64-linux-gnu-' : '';
+  const crossCompile = arch === 'arm64' && !isHostArch('arm64') ? 'aarch64-linux-gnu-' : '';
   const cc = base.startsWith(crossCompile) ? base : `${crossCompile}${base}`;
   const cxx = cc.replace(/gcc(-\d+)?$/, (_m, v: string | undefined) => `g++${v ?? ''}`).replace(crossCompile, '');
   requireTool(cc, cc.includes('aarch64') ? 'gcc-12-aarch64-linux-gnu' : 'gcc-12', 'compile the scheduler translation units as the kernel was compiled');

@@ -11,6 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { EM_AARCH64, ElfFile, STT_FUNC } from '../boundary/elf';
+import { isHostArch } from '../util/host-arch';
 import { requireTool } from '../util/run';
 import { PlugschedError } from '../util/errors';
 
@@ -147,7 +148,7 @@ export function checkModuleSchedule(kernel: { pushes: string[]; canaryOffset: nu
 
 /** The objdump that reads this machine's code: the host's own, or binutils-aarch64-linux-gnu's for arm64 on another host. */
 export function objdumpFor(machine: number): string {
-  if (machine !== EM_AARCH64 || process.arch === 'arm64') return 'objdump';
+  if (machine !== EM_AARCH64 || isHostArch('arm64')) return 'objdump';
   requireTool('aarch64-linux-gnu-objdump', 'binutils-aarch64-linux-gnu', 'disassemble the arm64 kernel');
   return 'aarch64-linux-gnu-objdump';
 }

@@ -37,12 +37,12 @@ export function parseMadison(text: string): { name: string; version: string; sui
     });
 }
 
-/** AptFacts read from this machine's apt lists (apt-cache; no network). `arch` is the kernel's architecture. */
 /** The build machine's Debian architecture (dpkg --print-architecture). */
 export function dpkgArchitecture(): string {
   return spawnSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).stdout?.trim() || 'amd64';
 }
 
+/** AptFacts read from this machine's apt lists (apt-cache; no network). `arch` is the kernel's architecture. */
 export function aptCacheFacts(arch: string): AptFacts {
   requireTool('apt-cache', 'apt', "read apt's package metadata");
   const native = dpkgArchitecture();

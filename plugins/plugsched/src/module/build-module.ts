@@ -14,6 +14,7 @@ import { EM_AARCH64, EM_X86_64, ElfFile, STT_FUNC } from '../boundary/elf';
 import { linkAddressLines, parseSympos, type KernelSymbol } from './link-addresses';
 import { checkArm64ModuleSchedule, readArm64LayoutHeader } from '../extract/springboard-arm64';
 import { PlugschedError } from '../util/errors';
+import { isHostArch } from '../util/host-arch';
 import { run } from '../util/run';
 import type { Logger } from '../util/progress';
 
@@ -68,7 +69,7 @@ export async function buildModule(o: BuildModuleOptions): Promise<void> {
       const errors = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /error|Error/.test(l)).slice(0, 15).join('\n');
       throw new PlugschedError(`Building scheduler.ko for ${o.scheduler.name} failed:\n${errors || r.stderr.split('\n').slice(-15).join('\n')}\nThe variant's patches (${o.scheduler.patches.length}) are the usual cause: check them against dist/schedulers/${o.scheduler.name}/src.`);
     }
-    checkSpringboard(dir, o.scheduler.name, await compilerMismatch(o.devel));
+    await checkSpringboard(dir, o.scheduler.name, () => compilerMismatch(o.devel));
     await embedLinkAddresses(join(dir, 'scheduler.ko'), o.devel, work);
     mkdirSync(join(o.outKo, '..'), { recursive: true });
     const tmp = `${o.outKo}.tmp-${process.pid}`;
@@ -84,8 +85,7 @@ export async function buildModule(o: BuildModuleOptions): Promise<void> {
  * (an arm64 kernel built on amd64), with the compiler the kernel was built with; none for a native one.
  */
 async function crossArgs(devel: DevelTree): Promise<string[]> {
-  const hostArch = process.arch === 'arm64' ? 'arm64' : 'x86';
-  if (devel.arch === hostArch) return [];
+  if (isHostArch(devel.arch)) return [];
   const tc = await toolchainFor(devel.config, devel.arch);
   return [`ARCH=${tc.arch}`, `CROSS_COMPILE=${tc.crossCompile}`, `CC=${tc.cc}`];
 }
@@ -121,7 +121,7 @@ async function embedLinkAddresses(ko: string, devel: DevelTree, work: string): P
   if (r.code !== 0) throw new PlugschedError(`Adding the link-address table to scheduler.ko failed: ${r.stderr.trim()}`);
 }
 
-/** When the module's compiler is not the one the kernel was built with, a sentence saying so (frame layouts may differ). */
+/** When the module's compiler is not the one the kernel was built with, a sentence saying so (frame layouts may differ); asked only when the check fails. */
 async function compilerMismatch(devel: DevelTree): Promise<string> {
   const kernelCc = compilerFromConfig(readFileSync(devel.config, 'utf8'));
   const tc = await toolchainFor(devel.config, devel.arch);
@@ -133,7 +133,7 @@ async function compilerMismatch(devel: DevelTree): Promise<string> {
 }
 
 /** The module's __schedule must keep the frame the kernel's __schedule tail expects (see springboard.ts, springboard-arm64.ts). */
-function checkSpringboard(dir: string, scheduler: string, compilerNote: string): void {
+async function checkSpringboard(dir: string, scheduler: string, compilerNote: () => Promise<string>): Promise<void> {
   const layoutFile = join(dir, 'plugsched', 'springboard-layout.h');
   if (!existsSync(layoutFile)) return;
   const text = readFileSync(layoutFile, 'utf8');
@@ -144,5 +144,5 @@ function checkSpringboard(dir: string, scheduler: string, compilerNote: string):
   const moduleSchedule = disassembleFunction(join(dir, 'scheduler.ko'), arm64Layout !== null ? '__plugsched_schedule_entry' : '__mod___schedule');
   const problems = arm64Layout !== null ? checkArm64ModuleSchedule(arm64Layout, moduleSchedule) : checkModuleSchedule(layout as NonNullable<typeof layout>, moduleSchedule);
   if (problems.length > 0)
-    throw new PlugschedError(`The scheduler ${scheduler} cannot be installed safely: its __schedule frame differs from the kernel's (${problems.join('; ')}). Tasks switched out by the module resume in the kernel's __schedule, which would then restore the wrong registers. Keep __schedule's locals as the kernel has them (move new code into a helper function).${compilerNote}`);
+    throw new PlugschedError(`The scheduler ${scheduler} cannot be installed safely: its __schedule frame differs from the kernel's (${problems.join('; ')}). Tasks switched out by the module resume in the kernel's __schedule, which would then restore the wrong registers. Keep __schedule's locals as the kernel has them (move new code into a helper function).${await compilerNote()}`);
 }

@@ -61,7 +61,7 @@ export function kernelProject(projectRoot: string, boundaryFile = `${projectRoot
           'kernelConfig',
           'boundaryConfig',
           '{workspaceRoot}/tools/gcc-collector/**/*',
-          ...code('boundary/collect.ts', 'boundary/collector-format.ts', 'boundary/pipeline.ts', 'executors/collect/**/*'),
+          ...code('boundary/collect.ts', 'boundary/collector-format.ts', 'boundary/pipeline.ts', 'util/host-arch.ts', 'executors/collect/**/*'),
           { runtime: 'gcc-12 --version' },
           { externalDependencies: ['nx'] },
         ],

@@ -56,6 +56,7 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
           '{workspaceRoot}/plugins/plugsched/src/boundary/elf.ts',
           // the cross compiler's choice for a kernel of another architecture
           '{workspaceRoot}/plugins/plugsched/src/boundary/collect.ts',
+          '{workspaceRoot}/plugins/plugsched/src/util/host-arch.ts',
           '{workspaceRoot}/plugins/plugsched/src/executors/module/**/*',
           { runtime: 'gcc-12 --version' },
           { externalDependencies: ['nx'] },

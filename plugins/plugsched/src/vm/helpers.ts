@@ -8,22 +8,18 @@ import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { PlugschedError } from '../util/errors';
 import { sha256File } from '../util/hash';
+import { isHostArch, type KernelArch } from '../util/host-arch';
 import { requireTool, run } from '../util/run';
 import { materialize } from '../kernel/store';
 
-export type GuestArch = 'x86' | 'arm64';
-
-/** Is the guest's architecture this machine's own? */
-export function nativeGuest(arch: GuestArch): boolean {
-  return arch === (process.arch === 'arm64' ? 'arm64' : 'x86');
-}
+export type GuestArch = KernelArch;
 
 export async function guestProgram(workspaceRoot: string, nameOrPath: string, arch: GuestArch = 'x86'): Promise<string> {
   const src = nameOrPath.includes('/') ? join(workspaceRoot, nameOrPath) : join(workspaceRoot, 'tools', 'vm', `${nameOrPath}.c`);
   const name = basename(src, '.c');
-  const cc = nativeGuest(arch) ? 'gcc' : 'aarch64-linux-gnu-gcc-12';
-  if (!nativeGuest(arch)) requireTool(cc, 'gcc-12-aarch64-linux-gnu libc6-dev-arm64-cross', `build the ${arch} guest helper ${name}`);
-  const inputs = { name, source: await sha256File(src), ...(nativeGuest(arch) ? {} : { arch, cc }) };
+  const cc = isHostArch(arch) ? 'gcc' : 'aarch64-linux-gnu-gcc-12';
+  if (!isHostArch(arch)) requireTool(cc, 'gcc-12-aarch64-linux-gnu libc6-dev-arm64-cross', `build the ${arch} guest helper ${name}`);
+  const inputs = { name, source: await sha256File(src), ...(isHostArch(arch) ? {} : { arch, cc }) };
   const entry = await materialize({ kind: 'vmtool', recipe: 1, inputs }, async (dir) => {
     const r = await run(cc, ['-static', '-O2', '-pthread', '-o', join(dir, name), src]);
     if (r.code !== 0) throw new PlugschedError(`Building the guest helper ${name} for ${arch} failed: ${r.stderr.trim()}`);
@@ -37,16 +33,17 @@ export async function guestProgram(workspaceRoot: string, nameOrPath: string, ar
  * against the archive's signed index) and kept in the store.
  */
 export async function guestBusybox(arch: GuestArch): Promise<string> {
-  if (nativeGuest(arch)) {
+  if (isHostArch(arch)) {
     requireTool('busybox', 'busybox-static', 'give the test VM a userland');
     return '/bin/busybox';
   }
-  requireTool('apt-get', 'apt', 'fetch busybox-static for the arm64 guest');
+  const debArch = arch === 'arm64' ? 'arm64' : 'amd64';
+  requireTool('apt-get', 'apt', `fetch busybox-static for the ${debArch} guest`);
   const entry = await materialize({ kind: 'busybox', recipe: 1, inputs: { arch } }, async (dir) => {
-    const dl = await run('apt-get', ['-q', '-o', 'APT::Sandbox::User=root', 'download', 'busybox-static:arm64'], { cwd: dir });
+    const dl = await run('apt-get', ['-q', '-o', 'APT::Sandbox::User=root', 'download', `busybox-static:${debArch}`], { cwd: dir });
     const deb = readdirSync(dir).find((f) => f.endsWith('.deb'));
     if (dl.code !== 0 || deb === undefined)
-      throw new PlugschedError(`"apt-get download busybox-static:arm64" failed (${`${dl.stderr}`.trim().split('\n').slice(-2).join(' ')}). apt must know the arm64 architecture: run "dpkg --add-architecture arm64 && apt-get update" (tools/setup does), then run again.`);
+      throw new PlugschedError(`"apt-get download busybox-static:${debArch}" failed (${`${dl.stderr}`.trim().split('\n').slice(-2).join(' ')}). apt must know the ${debArch} architecture: run "dpkg --add-architecture ${debArch} && apt-get update" (tools/setup does), then run again.`);
     const x = await run('dpkg-deb', ['-x', join(dir, deb), join(dir, 'root')]);
     if (x.code !== 0) throw new PlugschedError(`Unpacking ${deb} failed: ${x.stderr.trim()}`);
   });

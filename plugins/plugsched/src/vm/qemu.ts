@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { storeRoot } from '../kernel/locations';
+import { isHostArch } from '../util/host-arch';
 import { requireTool } from '../util/run';
 import type { Logger } from '../util/progress';
 
@@ -81,9 +82,8 @@ export function kvmWorks(kernel: string, initramfs: string, log?: Logger): boole
 export function bootVm(o: VmOptions): Promise<VmRun> {
   const qemu = qemuBinary(o.arch);
   requireTool(qemu.binary, qemu.pkg, 'boot the test VM');
-  // KVM only runs a guest of this machine's own architecture
-  const native = o.arch !== 'arm64' ? process.arch === 'x64' : process.arch === 'arm64';
-  const accel = o.accel ?? (native && o.arch !== 'arm64' && kvmWorks(o.kernel, o.initramfs, o.log) ? 'kvm' : 'tcg');
+  // KVM only runs a guest of this machine's own architecture (and kvmWorks probes an x86 guest)
+  const accel = o.accel ?? ((o.arch ?? 'x86') === 'x86' && isHostArch('x86') && kvmWorks(o.kernel, o.initramfs, o.log) ? 'kvm' : 'tcg');
   mkdirSync(dirname(o.logFile), { recursive: true });
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
