@@ -39,8 +39,11 @@ scenario_end() {
 # --- live update helpers (scheduler module at $KO, marker line in $MARKER) ---
 
 workload_start() {
-	# workload_start THREADS [SLEEP_MS]: spinners in the background until workload_stop
-	spinners "$1" 600 100 "${2:-50}" > /tmp/spin.log &
+	# workload_start THREADS [SLEEP_MS]: spinners in the background until workload_stop.
+	# WORKLOAD_PACE (default 1) multiplies the sleep: an emulated guest of another
+	# architecture is several times slower, and a thousand threads waking every
+	# 50 ms there keep both vCPUs in timer interrupts (vm-test sets it).
+	spinners "$1" 600 100 $(( ${2:-50} * ${WORKLOAD_PACE:-1} )) > /tmp/spin.log &
 	WORKLOAD=$!
 	# all threads exist (creating thousands takes a while under emulation), then a moment of running
 	i=0

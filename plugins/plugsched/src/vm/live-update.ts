@@ -9,6 +9,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PlugschedError } from '../util/errors';
 import type { DevelTree } from '../kernel/devel';
+import { isHostArch, type KernelArch } from '../util/host-arch';
 import { guestBusybox, guestProgram } from './helpers';
 import { buildInitramfs } from './initramfs';
 import { judgeConsole, type Verdict } from './judge';
@@ -47,6 +48,20 @@ export interface LiveUpdateOptions {
 export interface LiveUpdateResult {
   run: VmRun;
   verdict: Verdict;
+}
+
+/**
+ * How much slower the scenarios' workloads pace themselves (tools/vm/lib.sh
+ * WORKLOAD_PACE multiplies their sleeps). The workload is sized to keep a
+ * thousand threads within about half of a guest's CPU time under multi-threaded
+ * TCG; where the guest has less, the same thousand threads wake less often:
+ * 10 for an emulated architecture (arm64 on amd64 is several times slower, and
+ * at the full rate it never leaves timer interrupts), 2 with every vCPU on one
+ * host thread (--tcg=single).
+ */
+export function workloadPace(guest: KernelArch, tcg: 'multi' | 'single' = 'multi'): number {
+  if (!isHostArch(guest)) return 10;
+  return tcg === 'single' ? 2 : 1;
 }
 
 const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -96,7 +111,7 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
       { src: schedtool, dest: '/bin/schedtool', mode: 0o755 },
       { src: o.ko, dest: '/plugsched/scheduler.ko' },
     ],
-    script: liveUpdateScript(scenarios, o.expectMessage, o.interactive, o.env),
+    script: liveUpdateScript(scenarios, o.expectMessage, o.interactive, { WORKLOAD_PACE: String(workloadPace(arch, o.tcg)), ...o.env }),
     busybox,
   });
   const logFile = o.logFile ?? join(o.workDir, `live-update-${o.cpus}.log`);
