@@ -10,14 +10,13 @@ import type { CollectedFunction, CollectedUnit } from '../../plugins/plugsched/s
 import { develTree, sourceTree, WORKSPACE } from '../support/kernel';
 
 let units: CollectedUnit[];
-let opts: CollectOptions;
 const quiet = () => undefined;
 
 beforeAll(async () => {
   const [src, devel] = await Promise.all([sourceTree(), develTree()]);
   const toolchain = await toolchainFor(devel.config, 'x86');
   const pluginSo = await buildCollector(WORKSPACE, toolchain, quiet);
-  opts = { workspaceRoot: WORKSPACE, sourceTree: src.tree, sourceKey: src.manifest.store ?? 'dir', kernelConfig: devel.config, toolchain, pluginSo, units: SCHED_UNITS_6_1, log: quiet };
+  const opts: CollectOptions = { workspaceRoot: WORKSPACE, sourceTree: src.tree, sourceKey: src.manifest.store ?? 'dir', kernelConfig: devel.config, toolchain, pluginSo, units: SCHED_UNITS_6_1, log: quiet };
   units = await runCollector(opts);
 }, 600_000);
 
@@ -83,9 +82,6 @@ describe('collector on Linux 6.1 (real compiler, real config)', () => {
     expect(uc.fieldAccesses).toContainEqual({ struct: 'sched_entity', field: 'vruntime' });
     expect(fn('scheduler_tick').varRefs.length).toBeGreaterThan(0);
   });
-
-  it('gives identical facts on a second run', async () => {
-    const again = await runCollector(opts);
-    expect(JSON.stringify(again)).toBe(JSON.stringify(units));
-  }, 300_000);
+  // that a second run gives identical facts is tested on the collect target's outputs in
+  // boundary-6.1.test.ts ("gives identical outputs on a second run"), which reruns the collector
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeBoundary, editDistance, nearMatches } from '../../plugins/plugsched/src/boundary/analyze';
+import { analyzeBoundary, boundaryNameErrors, editDistance, nearMatches } from '../../plugins/plugsched/src/boundary/analyze';
 import type { CollectedFunction, CollectedUnit } from '../../plugins/plugsched/src/boundary/collector-format';
 import type { VmlinuxFacts } from '../../plugins/plugsched/src/boundary/vmlinux';
 import type { BoundaryConfig } from '../../plugins/plugsched/src/config/boundary-config';
@@ -109,6 +109,16 @@ describe('boundary analysis', () => {
     const a = analyzeBoundary(u, facts(u), config(['schedul', 'nonexistent_thing']));
     expect(a.errors.join(' ')).toMatch(/interface "nonexistent_thing" is not a function defined in the boundary files; remove it from kernels\/k\/boundary\.yaml/);
     expect(a.errors.join(' ')).toMatch(/interface "schedul" .*did you mean schedule\?/);
+  });
+
+  it('finds unknown names from the collected facts alone, before vmlinux is read', () => {
+    const u = unit([fn('schedule', 'kernel/sched/core.c', [], { linkage: 'global' }), fn('elsewhere', 'kernel/other.c')]);
+    const cfg = config(['schedule', 'elsewhere'], { kernelFunctions: [{ name: 'schedule', reason: 'sleeps' }] });
+    expect(boundaryNameErrors(u, cfg)).toEqual([
+      'interface "elsewhere" is not a function defined in the boundary files; remove it from kernels/k/boundary.yaml or add the file that defines it',
+      '"schedule" is listed both as an interface and in kernelFunctions in kernels/k/boundary.yaml; keep one',
+    ]);
+    expect(boundaryNameErrors(u, config(['schedule']))).toEqual([]);
   });
 
   it('refuses to redirect a function whose compiler clone stays reachable from outside', () => {

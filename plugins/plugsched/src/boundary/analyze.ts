@@ -102,6 +102,29 @@ export function referencesByName(units: CollectedUnit[]): Map<string, { from: st
   return out;
 }
 
+/**
+ * The names boundary.yaml lists (interfaces, kernelFunctions) that the boundary
+ * files do not define, with near matches: needs only the collected facts, so the
+ * analyze step reports them before it reads vmlinux.
+ */
+export function boundaryNameErrors(units: CollectedUnit[], config: BoundaryConfig): string[] {
+  const errors: string[] = [];
+  const modFiles = new Set(config.modFiles);
+  const modNames = new Set([...definitions(units).values()].filter((f) => modFiles.has(f.file)).map((f) => f.name));
+  for (const name of config.interfaces)
+    if (!modNames.has(name)) {
+      const near = nearMatches(name, modNames);
+      errors.push(`interface "${name}" is not a function defined in the boundary files${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; remove it from ${config.file} or add the file that defines it`);
+    }
+  for (const { name } of config.kernelFunctions) {
+    if (!modNames.has(name)) {
+      const near = nearMatches(name, modNames);
+      errors.push(`kernel function "${name}" is not a function defined in the boundary files${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; remove it from kernelFunctions in ${config.file}`);
+    } else if (config.interfaces.includes(name)) errors.push(`"${name}" is listed both as an interface and in kernelFunctions in ${config.file}; keep one`);
+  }
+  return errors;
+}
+
 export function analyzeBoundary(units: CollectedUnit[], facts: VmlinuxFacts, config: BoundaryConfig): BoundaryAnalysis {
   const errors: string[] = [];
   const warnings: string[] = [];
@@ -131,19 +154,8 @@ export function analyzeBoundary(units: CollectedUnit[], facts: VmlinuxFacts, con
   const exports = new Set(facts.exports);
 
   // Interfaces: listed names and syscall prefixes; unknown names are errors with near matches.
-  const modNames = new Set(mod.map((n) => n.fn.name));
-  for (const name of config.interfaces)
-    if (!modNames.has(name)) {
-      const near = nearMatches(name, modNames);
-      errors.push(`interface "${name}" is not a function defined in the boundary files${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; remove it from ${config.file} or add the file that defines it`);
-    }
+  errors.push(...boundaryNameErrors(units, config));
   const kernelKept = new Map(config.kernelFunctions.map((k) => [k.name, k.reason]));
-  for (const { name } of config.kernelFunctions) {
-    if (!modNames.has(name)) {
-      const near = nearMatches(name, modNames);
-      errors.push(`kernel function "${name}" is not a function defined in the boundary files${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; remove it from kernelFunctions in ${config.file}`);
-    } else if (config.interfaces.includes(name)) errors.push(`"${name}" is listed both as an interface and in kernelFunctions in ${config.file}; keep one`);
-  }
   const cls = new Map<string, FunctionClass>();
   for (const n of mod) {
     const prefix = config.interfacePrefixes.find((p) => n.fn.name.startsWith(p));

@@ -17,7 +17,7 @@ import { extractTree } from '../extract/extract-tree';
 import { PlugschedError } from '../util/errors';
 import { writeFileAtomic, writeJsonAtomic } from '../util/fs-atomic';
 import type { Logger } from '../util/progress';
-import { analyzeBoundary, type BoundaryAnalysis } from './analyze';
+import { analyzeBoundary, boundaryNameErrors, type BoundaryAnalysis } from './analyze';
 import { buildCollector, runCollector, toolchainFor } from './collect';
 import type { CollectedUnit } from './collector-format';
 import { readVmlinuxFacts, type VmlinuxFacts, type VmlinuxQuery } from './vmlinux';
@@ -115,15 +115,20 @@ export function summaryMarkdown(kernelId: string, boundary: BoundaryConfig, a: B
 }
 
 /** analyze: the boundary classes, reasons and struct ownership. */
+function boundaryConfigError(file: string, errors: string[]): PlugschedError {
+  return new PlugschedError(`${file}: the boundary cannot be used as configured: ${errors.map((e, i) => `(${i + 1}) ${e}`).join(' ')}`);
+}
+
 export async function analyzeStep(workspaceRoot: string, kernel: KernelConfig, log: Logger): Promise<AnalyzeOutput> {
   const boundary = boundaryConfigOf(workspaceRoot, kernel);
   const units = readCollected(workspaceRoot, kernel);
+  const badNames = boundaryNameErrors(units, boundary);
+  if (badNames.length > 0) throw boundaryConfigError(boundary.file, badNames);
   const devel = await ensureDevel(kernel, log);
   log(`analyze: reading ${devel.manifest.vmlinux.split('/').pop()} (symbols, exports, relocations)`);
   const facts = readVmlinuxFacts(devel.vmlinux, vmlinuxQuery(units));
   const analysis = analyzeBoundary(units, facts, boundary);
-  if (analysis.errors.length > 0)
-    throw new PlugschedError(`${boundary.file}: the boundary cannot be used as configured: ${analysis.errors.map((e, i) => `(${i + 1}) ${e}`).join(' ')}`);
+  if (analysis.errors.length > 0) throw boundaryConfigError(boundary.file, analysis.errors);
   replaceDir(kernelDist(workspaceRoot, kernel.id, 'boundary'), (tmp) => {
     writeJsonAtomic(join(tmp, 'boundary.json'), { kernel: kernel.id, classes: analysis.classes, reasons: analysis.reasons, warnings: analysis.warnings });
     writeFileAtomic(join(tmp, 'boundary-doc.yaml'), yaml.dump({ kernel: kernel.id, structs: analysis.structs }, { sortKeys: true, lineWidth: 120 }));
