@@ -6,7 +6,7 @@ import { defaultLogger, type Logger } from '../util/progress';
 import { ensurePackages, type FetchedPackage } from './packages';
 import { entryKey, materialize, type EntryRecipe } from './store';
 import { makefileVersion } from './tree-facts';
-import { prepSrpm, unpackDebSourceTarball, unpackRpm, unpackTarball } from './unpack';
+import { prepSrpm, unpackDebSourceTarball, unpackTarball } from './unpack';
 
 export const SOURCE_RECIPE = 1;
 
