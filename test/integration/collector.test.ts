@@ -83,5 +83,5 @@ describe('collector on Linux 6.1 (real compiler, real config)', () => {
     expect(fn('scheduler_tick').varRefs.length).toBeGreaterThan(0);
   });
   // that a second run gives identical facts is tested on the collect target's outputs in
-  // boundary-6.1.test.ts ("gives identical outputs on a second run"), which reruns the collector
+  // scheduler-module.test.ts (two workspaces at different paths each run the collector)
 });

@@ -3,19 +3,13 @@
  * boundary (the scheduler syscalls moved out of core.c into syscalls.c in
  * 6.10; sched_ext compiled out by Debian's config), a module built with
  * indirect branch tracking, and every vm-test scenario in the real 6.12
- * kernel booted in QEMU.
+ * kernel booted in QEMU (single-threaded TCG).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempWorkspace, type TempWorkspace } from '../support/workspace';
-
-// The 6.12 VM run is opt-in: under multi-threaded TCG a stock 6.12 kernel (no module) oopses with
-// "Oops: int3" at jump-label sites when static keys flip under load, so the run uses --tcg=single
-// (plugins/plugsched/docs/vm-test.md), which is slower than this suite's time budget allows.
-const VM_612 = process.env.PLUGSCHED_TEST_612_VM === '1';
-if (!VM_612) console.warn('kernel-6.12: skipping the 6.12 vm-test run (set PLUGSCHED_TEST_612_VM=1): it needs single-threaded TCG (multi-threaded TCG breaks static key flips in a stock 6.12 kernel), too slow for the suite, so 6.12 is not listed as supported');
 
 const KERNEL = 'debian-6.12-cloud-amd64';
 const VARIANT = 'scheduler-612-x86';
@@ -48,7 +42,9 @@ describe('Debian 6.12 cloud-amd64', () => {
     expect(section).toMatch(/^cpu_local_stat_show 1$/m);
   });
 
-  it.skipIf(!VM_612)(`${VARIANT} hot-installs into the real 6.12 kernel and passes every vm-test scenario`, () => {
+  // single-threaded TCG: under multi-threaded TCG a stock 6.12 kernel (no module) oopses with
+  // "Oops: int3" at jump-label sites when static keys flip under load (plugins/plugsched/docs/vm-test.md)
+  it(`${VARIANT} hot-installs into the real 6.12 kernel and passes every vm-test scenario`, () => {
     const r = ws.nx(['run', `${VARIANT}:vm-test`, '--tcg=single', '--output-style=stream']);
     expect(r.code, r.out.slice(-4000)).toBe(0);
     const j = JSON.parse(readFileSync(join(ws.dir, 'dist', 'schedulers', VARIANT, 'vm-test.json'), 'utf8'));

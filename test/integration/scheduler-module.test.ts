@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLiveUpdate } from '../../plugins/plugsched/src/vm/live-update';
 import { develTree, WORKSPACE } from '../support/kernel';
 import { startCacheServerProcess, type CacheServerProcess } from '../support/remote-cache';
+import { treeHash } from '../support/tree-hash';
 import { tempWorkspace, type TempWorkspace } from '../support/workspace';
 
 let a: TempWorkspace;
@@ -74,11 +75,11 @@ describe('scheduler modules for Debian 6.1', () => {
   });
 
   // The proof: the variants hot-install into the real kernel while 1000 threads run,
-  // schedule, and roll back to the built-in scheduler with every entry restored: hello-sched on 2
-  // vCPUs, scheduler-x86 on 4 (and on 2 in the vm-test below, with every scenario).
+  // schedule, and roll back to the built-in scheduler with every entry restored: hello-sched (a
+  // patched variant with its own feature) on 4 vCPUs, twice as many as the machine has cores;
+  // scheduler-x86 on 2 in the vm-test below, with every scenario.
   it.each([
-    { variant: 'hello-sched', cpus: 2, scenarios: ['live-update', 'features'] },
-    { variant: 'scheduler-x86', cpus: 4, scenarios: ['live-update'] },
+    { variant: 'hello-sched', cpus: 4, scenarios: ['live-update', 'features'] },
   ])('live-updates the running kernel: $variant on $cpus vCPUs ($scenarios)', async ({ variant, cpus, scenarios }) => {
     const devel = await develTree();
     const expectMessage = variant === 'hello-sched' ? "scheduler: Hi, I'm the new scheduler!" : undefined;
@@ -176,7 +177,7 @@ describe('scheduler modules for Debian 6.1', () => {
     expect(r.out).toMatch(/Console:\n(.*\n)*.*__mod_sched_fork/);
   }, 900_000);
 
-  it('is bit-for-bit reproducible in another workspace at another path, at another time: .ko, .rpm and .deb', async () => {
+  it('is bit-for-bit reproducible in another workspace at another path, at another time: boundary outputs, .ko, .rpm and .deb', async () => {
     cacheDir = mkdtempSync(join(tmpdir(), 'plugsched-remote-cache-'));
     cache = await startCacheServerProcess(cacheDir, TOKEN);
     b = tempWorkspace({ schedulers: ['hello-sched'] });
@@ -184,6 +185,9 @@ describe('scheduler modules for Debian 6.1', () => {
     const r = b.nx(['build', 'hello-sched', '--output-style=stream'], { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: cache.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: TOKEN });
     expect(r.code, r.out).toBe(0);
     expect(b.dir).not.toBe(a.dir);
+    // the kernel's boundary outputs too: collector facts, the boundary, the extracted tree
+    const kernelOut = (ws: TempWorkspace, d: string) => treeHash(join(ws.dir, 'dist', 'kernels', 'debian-6.1-cloud-amd64', d));
+    for (const d of ['collect', 'boundary', 'mod']) expect(kernelOut(b, d), d).toBe(kernelOut(a, d));
     expect(sha(ko(b, 'hello-sched'))).toBe(sha(ko(a, 'hello-sched')));
     const pkgs = (ws: TempWorkspace) => join(ws.dir, 'dist', 'schedulers', 'hello-sched', 'packages');
     const files = readdirSync(pkgs(a)).sort();
