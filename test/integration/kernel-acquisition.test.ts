@@ -120,6 +120,7 @@ describe('kernel acquisition (real Debian 6.1 packages)', () => {
     rmSync(emptyPackageDir, { recursive: true, force: true });
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/kernel\.yaml: apt cannot find linux-source-6\.1 version 6\.1\.999-9 .*apt-cache policy linux-source-6\.1/);
+    expect(r.out).toMatch(/re-pin the kernel to what apt has now with "nx g @plugsched\/nx:bump debian-6\.1-no-such-version --version=6\.1\.999-9"/);
   }, 600_000);
 
   it('loads the shipped kernel.yaml', () => {

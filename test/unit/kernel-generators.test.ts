@@ -2,7 +2,7 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { describe, expect, it } from 'vitest';
 import { bumpGeneratorWith, patchReport, variantsOf } from '../../plugins/plugsched/src/generators/bump/generator';
 import { kernelGeneratorWith } from '../../plugins/plugsched/src/generators/kernel/generator';
-import { ARCHIVE } from '../support/apt-archive';
+import { ARCHIVE, ENTRIES, archive } from '../support/apt-archive';
 
 function workspaceWith6192() {
   const tree = createTreeWithEmptyWorkspace();
@@ -45,6 +45,23 @@ describe('bump generator', () => {
     expect(yaml).toMatch(/^version: 6\.1\.190-1$/m);
     expect(yaml).toMatch(/^boundary: boundary\.yaml$/m);
     expect(yaml).toContain('name: linux-kbuild-6.1\n    version: 6.1.192-2');
+  });
+
+  it('at the same version, re-pins what left the archive and otherwise changes nothing', () => {
+    const tree = workspaceWith6192();
+    const entries: typeof ENTRIES = [...ENTRIES, ['linux-image-6.1.0-56-cloud-amd64-dbg', '6.1.192-2', 'amd64']];
+    kernelGeneratorWith(tree, { version: '6.1.192-2', name: 'k' }, archive(entries));
+    tree.write('schedulers/on-k/scheduler.yaml', 'kernel: k\nversion: 1.0.0\n');
+    const pinned = tree.read('kernels/k/kernel.yaml', 'utf8');
+    expect(bumpGeneratorWith(tree, { kernel: 'k', version: '6.1.192-2' }, archive(entries))).toEqual([]);
+    expect(tree.read('kernels/k/kernel.yaml', 'utf8')).toBe(pinned);
+    // the archive keeps only the newest linux-kbuild-6.1: 6.1.192-2 gone, 6.1.192-3 in
+    const moved = archive([...entries.filter(([n, v]) => !(n === 'linux-kbuild-6.1' && v === '6.1.192-2')), ['linux-kbuild-6.1', '6.1.192-3', 'amd64']]);
+    expect(bumpGeneratorWith(tree, { kernel: 'k', version: '6.1.192-2' }, moved)).toEqual([]); // sources unchanged: no patch check
+    const yaml = tree.read('kernels/k/kernel.yaml', 'utf8') ?? '';
+    expect(yaml).toContain('name: linux-kbuild-6.1\n    version: 6.1.192-3\n    arch: amd64\n    sha256: sha-linux-kbuild-6.1-6.1.192-3\n');
+    expect(yaml).toMatch(/^version: 6\.1\.192-2$/m);
+    expect(yaml.replace(/6\.1\.192-3/g, '6.1.192-2').replace('    version: 6.1.192-2\n', '')).toBe(pinned);
   });
 
   it('refuses another line, an unknown kernel and a non-Debian kernel', () => {

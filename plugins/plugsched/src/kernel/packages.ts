@@ -58,7 +58,7 @@ function aptFailure(cfg: KernelConfig, spec: PackageSpec, output: string): Plugs
     return new PlugschedError(
       `${cfg.file}: apt cannot find ${spec.name} version ${spec.version} (field "${field(cfg, spec, 'name')}"/"version"). ` +
         `Run "apt-cache policy ${spec.name}" to see the versions apt knows; if the list is old run "apt-get update"; ` +
-        `if the archive no longer has this version, put the .deb file into ${packageDir()} (or PLUGSCHED_PACKAGE_DIR) or move the kernel to an available version with "nx g @plugsched/nx:bump". apt said: ${lines.join(' ') || output.trim().split('\n').slice(-2).join(' ')}`,
+        `if the archive no longer has this version, put the .deb file into ${packageDir()} (or PLUGSCHED_PACKAGE_DIR), re-pin the kernel to what apt has now with "nx g @plugsched/nx:bump ${cfg.id} --version=${cfg.version}" (apt keeps only the newest build of a package whose name carries no ABI, such as linux-kbuild-${cfg.line}), or move it to an available release with "nx g @plugsched/nx:bump ${cfg.id} --version=<release>". apt said: ${lines.join(' ') || output.trim().split('\n').slice(-2).join(' ')}`,
     );
   return new PlugschedError(`${cfg.file}: "apt-get download ${spec.name}=${spec.version}" failed: ${lines.join(' ') || output.trim().split('\n').slice(-3).join(' ')}. Check that apt works on this machine ("apt-get update"), then run again.`);
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { logger, type GeneratorCallback, type Tree } from '@nx/devkit';
 import { load } from 'js-yaml';
 import { aptCacheFacts, dpkgArchitecture } from '../../kernel/apt-cache';
-import { resolveDebianKernel, type AptFacts } from '../../kernel/debian-release';
+import { resolveDebianKernel, type AptFacts, type ResolvedKernel, type ResolvedPackage } from '../../kernel/debian-release';
 import { PlugschedError } from '../../util/errors';
 import { versionOption } from '../version-option';
 import { debianKernelYaml } from '../kernel/kernel-yaml';
@@ -62,7 +62,19 @@ function checkPatches(root: string, kernel: string, version: string, variants: s
   else logger.info(`bump: every variant of ${kernel} applies to ${version}`);
 }
 
-/** The generator with apt's facts passed in (tests give synthetic ones); returns the variants of the kernel. */
+/** The packages of `k` whose pin (version or sha256) is not the one in the old kernel.yaml text. */
+export function repinned(oldText: string, k: ResolvedKernel): ResolvedPackage[] {
+  const old = (load(oldText) ?? {}) as { version?: string; packages?: { name?: string; version?: string; sha256?: string }[] };
+  return k.packages.filter((p) => {
+    const was = old.packages?.find((o) => o.name === p.name);
+    return !was || (was.version ?? old.version) !== (p.version ?? k.version) || was.sha256 !== p.sha256;
+  });
+}
+
+/**
+ * The generator with apt's facts passed in (tests give synthetic ones). Returns the variants whose
+ * patches are to be checked against the result: the kernel's, or none when its sources did not change.
+ */
 export function bumpGeneratorWith(tree: Tree, raw: BumpGeneratorSchema, apt: AptFacts, hostArch = 'amd64'): string[] {
   const options = { ...raw, version: versionOption(raw.version, process.argv, 'bump') };
   const path = `kernels/${options.kernel}/kernel.yaml`;
@@ -81,13 +93,26 @@ export function bumpGeneratorWith(tree: Tree, raw: BumpGeneratorSchema, apt: Apt
       `--version=${options.version} is not a release of the ${y.line} line of ${path}. A bump stays within its line; for another line make a new kernel project with "nx g @plugsched/nx:kernel ${options.version}".`,
     );
   const variants = variantsOf(tree, options.kernel);
-  if (y.version === options.version) {
-    logger.info(`bump: ${options.kernel} is already at ${options.version}; nothing to do.`);
-    return variants;
-  }
   logger.info(`bump: reading apt's metadata for linux ${options.version} ${y.flavour} (${y.arch})...`);
   const k = resolveDebianKernel({ version: options.version, flavour: y.flavour, arch: y.arch, line: y.line, hostArch }, apt);
-  tree.write(path, debianKernelYaml(k, y.boundary ?? 'boundary.yaml'));
+  const written = debianKernelYaml(k, y.boundary ?? 'boundary.yaml');
+  if (y.version === options.version) {
+    // Same release: the archive may have moved under it (linux-kbuild-<line> is not ABI-versioned, so apt
+    // keeps only its newest build); re-pin what apt now has, or say the pins still hold.
+    if (written === text) {
+      logger.info(`bump: ${options.kernel} is already at ${options.version} and every pin matches apt's metadata; nothing to do.`);
+      return [];
+    }
+    tree.write(path, written);
+    const changed = repinned(text, k);
+    logger.info(
+      `bump: ${options.kernel} stays at ${options.version}; re-pinned to what apt has now: ` +
+        `${changed.map((p) => `${p.name} ${p.version ?? k.version}`).join(', ') || "none (kernel.yaml rewritten in the generator's form)"}.`,
+    );
+    // the scheduler sources come from the source package: only a new one can break a variant's patches
+    return changed.some((p) => p.role === 'source') ? variants : [];
+  }
+  tree.write(path, written);
   const moved = k.packages.filter((p) => p.version !== undefined).map((p) => `${p.name} ${p.version}`);
   logger.info(
     `bump: ${options.kernel} ${y.version} -> ${k.version} (uname -r ${k.release}); ${k.packages.length} packages re-pinned` +
