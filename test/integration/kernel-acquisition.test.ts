@@ -103,7 +103,7 @@ describe('kernel acquisition (real Debian 6.1 packages)', () => {
     const before = readdirSync(store).sort();
     const r = ws.nx(['run', `${bad}:devel`]);
     expect(r.code).not.toBe(0);
-    const pinned = `pins linux-kbuild-6.1 ${kbuild.version.replace(/\./g, '\\.')} to sha256 (deadbeef){8}, but .* has sha256 ${kbuild.sha256.slice(0, 8)}`;
+    const pinned = `pins linux-kbuild-6.1 ${kbuild.version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} to sha256 (deadbeef){8}, but .* has sha256 ${kbuild.sha256.slice(0, 8)}`;
     expect(r.out).toMatch(new RegExp(`kernels/debian-6\\.1-wrong-sha/kernel\\.yaml: field "packages\\[3\\]\\.sha256" ${pinned}`));
     expect(readdirSync(store).sort()).toEqual(before);
     expect(existsSync(join(ws.dir, 'dist', 'kernels', bad, 'fetch.json'))).toBe(false);

@@ -24,6 +24,7 @@ interface KernelYamlFields {
   flavour?: string;
   arch?: string;
   boundary?: string;
+  packages?: { name?: string; version?: string; sha256?: string }[];
 }
 
 /** Scheduler variants built for `kernel` (schedulers/<name>/scheduler.yaml naming it), sorted. */
@@ -62,9 +63,8 @@ function checkPatches(root: string, kernel: string, version: string, variants: s
   else logger.info(`bump: every variant of ${kernel} applies to ${version}`);
 }
 
-/** The packages of `k` whose pin (version or sha256) is not the one in the old kernel.yaml text. */
-export function repinned(oldText: string, k: ResolvedKernel): ResolvedPackage[] {
-  const old = (load(oldText) ?? {}) as { version?: string; packages?: { name?: string; version?: string; sha256?: string }[] };
+/** The packages of `k` whose pin (version or sha256) is not the one in the old kernel.yaml. */
+function repinned(old: KernelYamlFields, k: ResolvedKernel): ResolvedPackage[] {
   return k.packages.filter((p) => {
     const was = old.packages?.find((o) => o.name === p.name);
     return !was || (was.version ?? old.version) !== (p.version ?? k.version) || was.sha256 !== p.sha256;
@@ -104,7 +104,7 @@ export function bumpGeneratorWith(tree: Tree, raw: BumpGeneratorSchema, apt: Apt
       return [];
     }
     tree.write(path, written);
-    const changed = repinned(text, k);
+    const changed = repinned(y, k);
     logger.info(
       `bump: ${options.kernel} stays at ${options.version}; re-pinned to what apt has now: ` +
         `${changed.map((p) => `${p.name} ${p.version ?? k.version}`).join(', ') || "none (kernel.yaml rewritten in the generator's form)"}.`,
