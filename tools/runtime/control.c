@@ -92,7 +92,7 @@ static int plugsched_stop_handler(void *data)
 	}
 	plugsched_barrier(s, 2);
 
-	plugsched_sync_core();
+	plugsched_arch_sync_core();
 	plugsched_unpark_cpu();
 	plugsched_barrier(s, 3);
 	if (slot == 0)
@@ -126,7 +126,7 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s)
 	if (ret)
 		return ret;
 	if (atomic_read(&plugsched_parked_overflow))
-		pr_err("plugsched: %d queued tasks could not be moved (more than %u)\n",
+		pr_err("%d queued tasks could not be moved (more than %u)\n",
 		       atomic_read(&plugsched_parked_overflow), plugsched_parked_max);
 	return s->ret;
 }
@@ -145,27 +145,27 @@ static int plugsched_switch(bool install)
 		if (ret != -EBUSY && ret != -EAGAIN)
 			break;
 		if (s.culprit)
-			pr_info("plugsched: try %d: %s/%d is inside %pS, retrying\n",
+			pr_info("try %d: %s/%d is inside %pS, retrying\n",
 				tries, s.culprit->comm, task_pid_nr(s.culprit), (void *)s.where);
 		msleep(PLUGSCHED_RETRY_MS);
 	}
 	end = ktime_get_ns();
 	if (ret) {
-		pr_err("plugsched: %s failed after %d tries: %d%s\n",
+		pr_err("%s failed after %d tries: %d%s\n",
 		       install ? "install" : "rollback", min(tries, PLUGSCHED_TRIES), ret,
 		       ret == -EBUSY ? " (some task stayed inside code that would change; try again)" : "");
 		return ret;
 	}
 	for (i = 0, intact = 0; i < plugsched_nr_patches; i++)
-		intact += plugsched_patch_intact(&plugsched_patches[i]);
-	pr_info("plugsched: %u of %u function entries %s\n", intact, plugsched_nr_patches,
+		intact += plugsched_arch_patch_intact(&plugsched_patches[i]);
+	pr_info("%u of %u function entries %s\n", intact, plugsched_nr_patches,
 		install ? "jump to the module" : "restored byte for byte");
 	plugsched_installed = install;
 	if (install)
 		__module_get(THIS_MODULE);
 	else
 		module_put(THIS_MODULE);
-	pr_info("plugsched: %s: %u cpus, %d threads, %d tasks moved, stop machine %llu us, stack check %llu us, state rebuild %llu us, text patching %llu us, total %llu us\n",
+	pr_info("%s: %u cpus, %d threads, %d tasks moved, stop machine %llu us, stack check %llu us, state rebuild %llu us, text patching %llu us, total %llu us\n",
 		install ? "installed the module's scheduler" : "restored the built-in scheduler",
 		s.nr_cpus, nr_threads, atomic_read(&plugsched_parked_nr),
 		(s.t2 - s.t0) / NSEC_PER_USEC, (s.t1 - s.t0) / NSEC_PER_USEC,
@@ -227,7 +227,7 @@ static ssize_t patched_show(struct kobject *kobj, struct kobj_attribute *attr, c
 {
 	const struct plugsched_fn_kobj *f = container_of(kobj, struct plugsched_fn_kobj, kobj);
 
-	return sysfs_emit(buf, "%d\n", f->pp->patched && plugsched_patch_intact(f->pp));
+	return sysfs_emit(buf, "%d\n", f->pp->patched && plugsched_arch_patch_intact(f->pp));
 }
 
 static struct kobj_attribute plugsched_patched_attr = __ATTR_RO(patched);
@@ -357,7 +357,7 @@ static int __init plugsched_init(void)
 		plugsched_release();
 		return ret;
 	}
-	pr_info("plugsched: %s: %u functions redirected\n", plugsched_version, plugsched_nr_patches);
+	pr_info("%s: %u functions redirected\n", plugsched_version, plugsched_nr_patches);
 	return 0;
 }
 

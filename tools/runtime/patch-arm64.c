@@ -16,7 +16,8 @@
  * trace the function), so ftrace keeps owning the words it writes. They are
  * written one by one with aarch64_insn_patch_text_nosync() inside
  * stop_machine, while every other CPU waits outside the kernel's scheduler
- * code, and every CPU runs an isb before it leaves stop_machine.
+ * code, and every CPU runs an isb before it leaves stop_machine. Implements
+ * arch.h; PLUGSCHED_JMP_WORDS and the state of an entry are in patch-arm64.h.
  */
 #include <linux/ftrace.h>
 #include <linux/memory.h>
@@ -24,7 +25,6 @@
 #include <asm/insn.h>
 #include <asm/patching.h>
 
-#define PLUGSCHED_JMP_WORDS	4
 #define PLUGSCHED_JMP_SIZE	(PLUGSCHED_JMP_WORDS * AARCH64_INSN_SIZE)
 #define PLUGSCHED_LDR_X16_8	0x58000050U	/* ldr x16, #8 */
 #define PLUGSCHED_BR_X16	0xd61f0200U	/* br x16 */
@@ -32,15 +32,6 @@
 #define PLUGSCHED_MOV_X9_LR	0xaa1e03e9U	/* mov x9, x30 */
 #define PLUGSCHED_BRK_MASK	0xffe0001fU	/* brk #imm16 (kprobes, kgdb) */
 #define PLUGSCHED_BRK		0xd4200000U
-
-struct plugsched_patch {
-	const struct plugsched_redirect *r;
-	u32 *site;				/* where the branch goes */
-	u32 saved[PLUGSCHED_JMP_WORDS];		/* the kernel's words there */
-	u32 jump[PLUGSCHED_JMP_WORDS];		/* the branch to the module */
-	unsigned long size;			/* the kernel function's size */
-	bool patched;
-};
 
 static bool plugsched_is_brk(u32 insn)
 {
@@ -59,19 +50,14 @@ static u64 plugsched_patch_target(const struct plugsched_redirect *r)
  * Where the branch can go in r->orig, or an error (with the reason logged):
  * the function must not be traced, probed or patched by anyone else.
  */
-static int plugsched_prepare_patch(struct plugsched_patch *pp,
-				   const struct plugsched_redirect *r)
+static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 {
-	unsigned long addr = (unsigned long)r->orig, size, site, ftrace_site;
+	const struct plugsched_redirect *r = pp->r;
+	struct plugsched_arch_patch *a = &pp->arch;
+	unsigned long addr = (unsigned long)r->orig, size = pp->size, site, ftrace_site;
 	u64 target = plugsched_patch_target(r);
-	int i, ret;
+	int i;
 
-	pp->r = r;
-	pp->patched = false;
-	ret = plugsched_function_size(r, &size);
-	if (ret)
-		return ret;
-	pp->size = size;
 	site = addr;
 	/*
 	 * ftrace_location() names the second word of the patchable entry: a
@@ -84,7 +70,7 @@ static int plugsched_prepare_patch(struct plugsched_patch *pp,
 
 		if (le32_to_cpu(*(u32 *)ftrace_site) != PLUGSCHED_NOP ||
 		    (before != PLUGSCHED_NOP && before != PLUGSCHED_MOV_X9_LR)) {
-			pr_err("plugsched: %s,%lu: is traced or live-patched through ftrace (its call site is active); stop that first\n",
+			pr_err("%s,%lu: is traced or live-patched through ftrace (its call site is active); stop that first\n",
 			       r->name, r->sympos);
 			return -EEXIST;
 		}
@@ -96,69 +82,70 @@ static int plugsched_prepare_patch(struct plugsched_patch *pp,
 		 */
 		if (site + PLUGSCHED_JMP_SIZE > addr + size) {
 			site = ftrace_site - AARCH64_INSN_SIZE;
-			pr_info("plugsched: %s,%lu: too short for a branch after its ftrace site; the branch replaces the site\n",
+			pr_info("%s,%lu: too short for a branch after its ftrace site; the branch replaces the site\n",
 				r->name, r->sympos);
 		}
 	}
 	if (site + PLUGSCHED_JMP_SIZE > addr + size) {
-		pr_err("plugsched: %s,%lu: is too short (%lu bytes) to hold a branch\n",
+		pr_err("%s,%lu: is too short (%lu bytes) to hold a branch\n",
 		       r->name, r->sympos, size);
 		return -EINVAL;
 	}
-	pp->site = (u32 *)site;
+	a->site = (u32 *)site;
 	for (i = 0; i < PLUGSCHED_JMP_WORDS; i++)
-		pp->saved[i] = le32_to_cpu(pp->site[i]);
-	if (pp->saved[0] == PLUGSCHED_LDR_X16_8 && pp->saved[1] == PLUGSCHED_BR_X16 &&
-	    is_module_text_address(pp->saved[2] | (u64)pp->saved[3] << 32)) {
-		pr_err("plugsched: %s,%lu: already branches into a module: another scheduler module or patch owns it\n",
+		a->saved[i] = le32_to_cpu(a->site[i]);
+	if (a->saved[0] == PLUGSCHED_LDR_X16_8 && a->saved[1] == PLUGSCHED_BR_X16 &&
+	    is_module_text_address(a->saved[2] | (u64)a->saved[3] << 32)) {
+		pr_err("%s,%lu: already branches into a module: another scheduler module or patch owns it\n",
 		       r->name, r->sympos);
 		return -EEXIST;
 	}
 	/* kprobes on arm64 put a BRK on the function's first word, before the site */
 	for (i = 0; addr + i * AARCH64_INSN_SIZE < site + PLUGSCHED_JMP_SIZE; i++) {
 		if (plugsched_is_brk(le32_to_cpu(((u32 *)addr)[i]))) {
-			pr_err("plugsched: %s,%lu: is traced or probed (a kprobe or breakpoint at its entry); remove it first\n",
+			pr_err("%s,%lu: is traced or probed (a kprobe or breakpoint at its entry); remove it first\n",
 			       r->name, r->sympos);
 			return -EEXIST;
 		}
 	}
 	if (plugsched_text_reserved(site, PLUGSCHED_JMP_SIZE)) {
-		pr_err("plugsched: %s,%lu: a static key or static call site lies where the branch would go\n",
+		pr_err("%s,%lu: a static key or static call site lies where the branch would go\n",
 		       r->name, r->sympos);
 		return -EINVAL;
 	}
-	pp->jump[0] = PLUGSCHED_LDR_X16_8;
-	pp->jump[1] = PLUGSCHED_BR_X16;
-	pp->jump[2] = lower_32_bits(target);
-	pp->jump[3] = upper_32_bits(target);
+	a->jump[0] = PLUGSCHED_LDR_X16_8;
+	a->jump[1] = PLUGSCHED_BR_X16;
+	a->jump[2] = lower_32_bits(target);
+	a->jump[3] = upper_32_bits(target);
 	return 0;
 }
 
 /* Inside stop_machine, on one CPU, text_mutex held by the caller of stop_machine. */
-static void plugsched_write_patch(struct plugsched_patch *pp, bool install)
+static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install)
 {
-	const u32 *words = install ? pp->jump : pp->saved;
+	const struct plugsched_arch_patch *a = &pp->arch;
+	const u32 *words = install ? a->jump : a->saved;
 	int i;
 
 	for (i = 0; i < PLUGSCHED_JMP_WORDS; i++)
-		WARN_ON_ONCE(aarch64_insn_patch_text_nosync(&pp->site[i], words[i]));
-	pp->patched = install;
+		WARN_ON_ONCE(aarch64_insn_patch_text_nosync(&a->site[i], words[i]));
 }
 
 /* Are the words exactly as we left them (the branch, or the kernel's own)? */
-static bool plugsched_patch_intact(const struct plugsched_patch *pp)
+static bool plugsched_arch_patch_intact(const struct plugsched_patch *pp)
 {
-	const u32 *words = pp->patched ? pp->jump : pp->saved;
+	const struct plugsched_arch_patch *a = &pp->arch;
+	const u32 *words = pp->patched ? a->jump : a->saved;
 	int i;
 
 	for (i = 0; i < PLUGSCHED_JMP_WORDS; i++)
-		if (le32_to_cpu(pp->site[i]) != words[i])
+		if (le32_to_cpu(a->site[i]) != words[i])
 			return false;
 	return true;
 }
 
 /* Every CPU, after the last write: no stale prefetched instructions. */
-static void plugsched_sync_core(void)
+static void plugsched_arch_sync_core(void)
 {
 	isb();
 }

@@ -5,7 +5,8 @@
  * Included at the end of the extracted kernel/sched/core.c, so it sees the
  * scheduler's own types and static helpers (struct rq, enqueue_task, ...).
  * Each part is a file of its own:
- *   patch-common.c what every architecture's entry redirection asks the kernel
+ *   arch.h         what every architecture provides to redirect the entries
+ *   patch-common.c the entry redirection's generic part, over arch.h
  *   patch-x86.c    jumps at the kernel's function entries (x86-64)
  *   patch-arm64.c  branches at the kernel's function entries (arm64)
  *   stack-check.c  no task inside code that changes
@@ -15,15 +16,25 @@
  *   sympos.c       which same-named kernel symbols the module means (installer)
  *   control.c      install, rollback, sysfs, module init and exit
  */
+
+/*
+ * Every message of the runtime starts with "plugsched: ". core.c included
+ * linux/printk.h long before this point, and pr_fmt with it (its own or the
+ * default, hence the #undef); pr_info() and the others expand pr_fmt where
+ * they are called, so this definition prefixes only the messages below it:
+ * the runtime's.
+ */
+#undef pr_fmt
+#define pr_fmt(fmt) "plugsched: " fmt
+
 #include "runtime.h"
+#include "arch.h"
 
 #include "patch-common.c"
 #if defined(CONFIG_X86_64)
 #include "patch-x86.c"
 #elif defined(CONFIG_ARM64)
 #include "patch-arm64.c"
-#else
-#error "plugsched-nx: the runtime supports x86-64 and arm64"
 #endif
 #include "stack-check.c"
 #include "classes.c"

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * plugsched-nx runtime: the architecture API of the entry redirection.
+ *
+ * Every architecture (patch-x86.c, patch-arm64.c) provides exactly what this
+ * header declares, and the generic code (patch-common.c, stack-check.c,
+ * control.c) uses nothing else of it:
+ *   - in its header (patch-x86.h, patch-arm64.h): struct plugsched_arch_patch,
+ *     its own state of one redirected entry (where the patch goes, the
+ *     kernel's bytes there, the patch to write);
+ *   - in its .c file: the four functions below.
+ * The generic code owns the other members of struct plugsched_patch, fills
+ * them before the architecture sees the entry, and keeps pp->patched in step
+ * with what plugsched_arch_write_patch() last wrote. An architecture may use
+ * the helpers of patch-common.c (plugsched_text_reserved()).
+ *
+ * The runtime is one translation unit (runtime.c, included at the end of
+ * core.c), hence static functions declared in a header.
+ */
+#ifndef PLUGSCHED_ARCH_H
+#define PLUGSCHED_ARCH_H
+
+#include <linux/types.h>
+#include "runtime.h"
+
+#if defined(CONFIG_X86_64)
+#include "patch-x86.h"
+#elif defined(CONFIG_ARM64)
+#include "patch-arm64.h"
+#else
+#error "plugsched-nx: the runtime supports x86-64 and arm64"
+#endif
+
+/* One kernel function entry the module takes over. */
+struct plugsched_patch {
+	const struct plugsched_redirect *r;
+	unsigned long size;		/* the kernel function's size */
+	bool patched;			/* the entry holds the module's patch */
+	struct plugsched_arch_patch arch;
+};
+
+/*
+ * Decide where the patch goes in the kernel function pp->r->orig, within its
+ * pp->size bytes, save the kernel's bytes there in pp->arch and build the
+ * patch that sends the entry to the module (pp->r->mod). Must refuse, with
+ * one pr_err() naming pp->r->name and pp->r->sympos and a negative errno,
+ * an entry that someone else owns (an active ftrace site, a kprobe or
+ * breakpoint, a branch into another module, a static key or static call
+ * site) or that is too short. Must not write kernel text.
+ * Process context (module init), before any stop_machine, text_mutex not
+ * held; pp->r and pp->size are set, pp->patched is false.
+ */
+static int plugsched_arch_prepare_patch(struct plugsched_patch *pp);
+
+/*
+ * Write the patch (install) or the saved kernel bytes (rollback) at the
+ * entry prepared by plugsched_arch_prepare_patch(). Inside stop_machine, on
+ * one CPU, while every other CPU spins in the stop handler with interrupts
+ * off: must not sleep, take text_mutex (the task waiting in
+ * stop_machine_cpuslocked() holds it) or wait for another CPU. Other CPUs
+ * may fetch stale instructions until plugsched_arch_sync_core().
+ */
+static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install);
+
+/*
+ * Whether the entry holds exactly what was last written there: the patch
+ * when pp->patched, the kernel's saved bytes otherwise. Only reads.
+ * Process context (after a switch, and the sysfs "patched" file), never
+ * under stop_machine.
+ */
+static bool plugsched_arch_patch_intact(const struct plugsched_patch *pp);
+
+/*
+ * Discard whatever instructions this CPU fetched before the last write.
+ * Inside stop_machine, on every CPU, after the last
+ * plugsched_arch_write_patch() and before the CPU leaves the stop handler:
+ * must not sleep, affects the calling CPU only.
+ */
+static void plugsched_arch_sync_core(void);
+
+#endif /* PLUGSCHED_ARCH_H */
