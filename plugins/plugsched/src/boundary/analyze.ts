@@ -18,10 +18,11 @@
  */
 import type { BoundaryConfig } from '../config/boundary-config';
 import type { CollectedFunction, CollectedUnit } from './collector-format';
-import type { VmlinuxFacts } from './vmlinux';
+import type { VmFunction, VmlinuxFacts } from './vmlinux';
 
 export type FunctionClass = 'interface' | 'callback' | 'insider' | 'outsider' | 'outsider_inline' | 'init' | 'export' | 'weak_overridden';
 
+/** A function of one class in boundary.json: written by the analysis, read by extraction (extract-tree.ts). */
 export interface ClassEntry {
   name: string;
   file: string;
@@ -125,145 +126,255 @@ export function boundaryNameErrors(units: CollectedUnit[], config: BoundaryConfi
   return errors;
 }
 
-export function analyzeBoundary(units: CollectedUnit[], facts: VmlinuxFacts, config: BoundaryConfig): BoundaryAnalysis {
-  const errors: string[] = [];
-  const warnings: string[] = [];
-  const reasons: Record<string, string[]> = {};
-  const because = (key: string, why: string) => (reasons[key] ??= []).push(why);
-  const modFiles = new Set(config.modFiles);
+/** The scheduler's functions, indexed, with the vmlinux copy of each boundary function. */
+interface SchedulerGraph {
+  /** Every unique definition (definitions()), in the collector's order. */
+  nodes: Node[];
+  /** The definitions in the boundary files, in the same order. */
+  mod: Node[];
+  byKey: Map<string, Node>;
+  byName: Map<string, Node[]>;
+  /** A .c file -> the first unit that compiles it. */
+  unitOfFile: Map<string, string>;
+  /** Boundary function key -> its callable copy in vmlinux, or null when vmlinux has none. */
+  copies: Map<string, VmFunction | null>;
+}
 
-  const defs = definitions(units);
-  const nodes: Node[] = [...defs.values()].map((fn) => ({ fn, key: fnKey(fn.name, fn.file), inBoundary: modFiles.has(fn.file) }));
+/** A caller or address-taker of a function, by key. */
+interface Reference {
+  from: string;
+  how: string;
+}
+
+/**
+ * Takes the collected units, the vmlinux facts and the boundary files;
+ * gives the graph: the nodes (one per unique definition) indexed by key and by
+ * name, the unit of each .c file, and the vmlinux copy of each boundary function.
+ */
+function schedulerGraph(units: CollectedUnit[], facts: VmlinuxFacts, modFiles: string[]): SchedulerGraph {
+  const inBoundary = new Set(modFiles);
+  const nodes: Node[] = [...definitions(units).values()].map((fn) => ({ fn, key: fnKey(fn.name, fn.file), inBoundary: inBoundary.has(fn.file) }));
   const byKey = new Map(nodes.map((n) => [n.key, n]));
   const byName = new Map<string, Node[]>();
   for (const n of nodes) byName.set(n.fn.name, [...(byName.get(n.fn.name) ?? []), n]);
   const mod = nodes.filter((n) => n.inBoundary);
-
-  // vmlinux presence: a plain symbol of that name in the same unit (locals) or anywhere (globals).
   const unitOfFile = new Map<string, string>();
   for (const u of units) for (const f of u.functions) if (!unitOfFile.has(f.file) && f.file.endsWith('.c')) unitOfFile.set(f.file, u.unit);
-  const vmFns = new Map<string, VmlinuxFacts['functions']>();
-  for (const f of facts.functions) vmFns.set(f.name, [...(vmFns.get(f.name) ?? []), f]);
-  const vmCopy = (n: Node) => {
+  return { nodes, mod, byKey, byName, unitOfFile, copies: vmlinuxCopies(mod, unitOfFile, facts.functions) };
+}
+
+/**
+ * Takes the boundary functions, the unit of each .c file and vmlinux's plain
+ * function symbols; gives each boundary function's callable copy (key -> symbol,
+ * or null): a global symbol of that name for a global function, a local symbol
+ * of that name in the same unit (in any scheduler unit for a header's) for a
+ * static one.
+ */
+function vmlinuxCopies(mod: Node[], unitOfFile: Map<string, string>, functions: VmFunction[]): Map<string, VmFunction | null> {
+  const vmFns = new Map<string, VmFunction[]>();
+  for (const f of functions) vmFns.set(f.name, [...(vmFns.get(f.name) ?? []), f]);
+  const copy = (n: Node): VmFunction | null => {
     const cands = vmFns.get(n.fn.name) ?? [];
     if (n.fn.linkage === 'global') return cands.find((c) => c.global) ?? null;
     const unit = unitOfFile.get(n.fn.file);
     const local = cands.filter((c) => !c.global && (unit === undefined ? c.unit !== null : c.unit === unit));
     return local.length === 1 ? local[0] : (local[0] ?? null);
   };
-  const exports = new Set(facts.exports);
+  return new Map(mod.map((n) => [n.key, copy(n)]));
+}
 
-  // Interfaces: listed names and syscall prefixes; unknown names are errors with near matches.
-  errors.push(...boundaryNameErrors(units, config));
-  const kernelKept = new Map(config.kernelFunctions.map((k) => [k.name, k.reason]));
-  const cls = new Map<string, FunctionClass>();
-  for (const n of mod) {
-    const prefix = config.interfacePrefixes.find((p) => n.fn.name.startsWith(p));
-    const kept = kernelKept.get(n.fn.name);
-    if (n.fn.init) {
-      cls.set(n.key, 'init');
-      because(n.key, `runs only at boot (section ${n.fn.section})`);
-    } else if (kept !== undefined) {
-      if (vmCopy(n) === null) errors.push(`${n.key} is in kernelFunctions in ${config.file} but vmlinux has no callable copy of it; remove it from kernelFunctions`);
-      cls.set(n.key, 'outsider');
-      because(n.key, `kept in the kernel (kernelFunctions): ${kept}`);
-    } else if (config.interfaces.includes(n.fn.name)) {
-      cls.set(n.key, 'interface');
-      because(n.key, `listed as an interface in ${config.file}`);
-    } else if (prefix !== undefined) {
-      cls.set(n.key, 'interface');
-      because(n.key, `syscall entry (prefix ${prefix})`);
-    }
+/** The vmlinux copy of boundary function `n`, or null. */
+const vmCopy = (g: SchedulerGraph, n: Node): VmFunction | null => g.copies.get(n.key) ?? null;
+
+/** The classification so far: boundary function key -> class, and key -> reasons in the order found. */
+interface Verdicts {
+  cls: ReadonlyMap<string, FunctionClass>;
+  reasons: Readonly<Record<string, readonly string[]>>;
+}
+
+const NO_VERDICTS: Verdicts = { cls: new Map(), reasons: {} };
+
+/** A phase's own copy of the verdicts it extends: the phase returns it, the input stays as it was. */
+class Draft {
+  readonly cls: Map<string, FunctionClass>;
+  readonly reasons: Record<string, string[]> = {};
+
+  constructor(from: Verdicts) {
+    this.cls = new Map(from.cls);
+    for (const [key, why] of Object.entries(from.reasons)) this.reasons[key] = [...why];
   }
 
-  // What kernel-kept functions call stays the module's: their callees become interfaces. A callee
-  // without a callable copy in vmlinux is inlined into the kernel's code, so it is kept too.
-  const keptQueue = mod.filter((n) => kernelKept.has(n.fn.name) && !n.fn.init);
+  because(key: string, why: string): void {
+    (this.reasons[key] ??= []).push(why);
+  }
+
+  classify(key: string, c: FunctionClass, why: string): void {
+    this.cls.set(key, c);
+    this.because(key, why);
+  }
+}
+
+/**
+ * Takes the graph and the config; gives the classes boundary.yaml
+ * decides (init code, kernelFunctions as outsiders, listed interfaces and
+ * syscall prefixes), and an error per kernel function vmlinux has no copy of.
+ */
+function declaredClasses(g: SchedulerGraph, config: BoundaryConfig): { verdicts: Verdicts; errors: string[] } {
+  const d = new Draft(NO_VERDICTS);
+  const errors: string[] = [];
+  const kernelKept = new Map(config.kernelFunctions.map((k) => [k.name, k.reason]));
+  for (const n of g.mod) {
+    const prefix = config.interfacePrefixes.find((p) => n.fn.name.startsWith(p));
+    const kept = kernelKept.get(n.fn.name);
+    if (n.fn.init) d.classify(n.key, 'init', `runs only at boot (section ${n.fn.section})`);
+    else if (kept !== undefined) {
+      if (vmCopy(g, n) === null) errors.push(`${n.key} is in kernelFunctions in ${config.file} but vmlinux has no callable copy of it; remove it from kernelFunctions`);
+      d.classify(n.key, 'outsider', `kept in the kernel (kernelFunctions): ${kept}`);
+    } else if (config.interfaces.includes(n.fn.name)) d.classify(n.key, 'interface', `listed as an interface in ${config.file}`);
+    else if (prefix !== undefined) d.classify(n.key, 'interface', `syscall entry (prefix ${prefix})`);
+  }
+  return { verdicts: d, errors };
+}
+
+/**
+ * Takes the graph, the config and the verdicts so far; gives them with
+ * the callees of kernel-kept functions classified: what kernel-kept functions
+ * call stays the module's, so those callees become interfaces. A callee without
+ * a callable copy in vmlinux is inlined into the kernel's code, so it is kept
+ * too (outsider_inline, and its callees follow); a weak default is an outsider.
+ */
+function keptCallees(g: SchedulerGraph, config: BoundaryConfig, v: Verdicts): Verdicts {
+  const d = new Draft(v);
+  const kernelKept = new Set(config.kernelFunctions.map((k) => k.name));
+  const keptQueue = g.mod.filter((n) => kernelKept.has(n.fn.name) && !n.fn.init);
   for (let k = 0; k < keptQueue.length; k++) {
     const caller = keptQueue[k];
     for (const name of caller.fn.calls) {
-      for (const callee of (byName.get(name) ?? []).filter((c) => c.inBoundary && !c.fn.init)) {
-        if (cls.has(callee.key)) continue;
+      for (const callee of (g.byName.get(name) ?? []).filter((c) => c.inBoundary && !c.fn.init)) {
+        if (d.cls.has(callee.key)) continue;
         if (callee.fn.weak) {
           // A weak default the architecture may override: the kernel's symbol may not be this body.
-          cls.set(callee.key, 'outsider');
-          because(callee.key, `a weak default called by ${caller.key}, which stays in the kernel (kernelFunctions)`);
-        } else if (vmCopy(callee) !== null) {
-          cls.set(callee.key, 'interface');
-          because(callee.key, `called by ${caller.key}, which stays in the kernel (kernelFunctions)`);
+          d.classify(callee.key, 'outsider', `a weak default called by ${caller.key}, which stays in the kernel (kernelFunctions)`);
+        } else if (vmCopy(g, callee) !== null) {
+          d.classify(callee.key, 'interface', `called by ${caller.key}, which stays in the kernel (kernelFunctions)`);
         } else {
-          cls.set(callee.key, 'outsider_inline');
-          because(callee.key, `inlined into ${caller.key}, which stays in the kernel (kernelFunctions)`);
+          d.classify(callee.key, 'outsider_inline', `inlined into ${caller.key}, which stays in the kernel (kernelFunctions)`);
           keptQueue.push(callee);
         }
       }
     }
   }
+  return d;
+}
 
-  // Weak definitions overridden by a strong one elsewhere.
-  for (const n of mod)
-    if (n.fn.weak && !cls.has(n.key) && (byName.get(n.fn.name) ?? []).some((o) => o !== n && !o.fn.weak)) {
-      cls.set(n.key, 'weak_overridden');
-      because(n.key, `a weak definition overridden by ${(byName.get(n.fn.name) ?? []).filter((o) => !o.fn.weak).map((o) => o.key).join(', ')}`);
-    }
+/**
+ * Takes the graph and the verdicts so far; gives them with the weak
+ * definitions that a strong one elsewhere overrides classified weak_overridden.
+ */
+function weakOverrides(g: SchedulerGraph, v: Verdicts): Verdicts {
+  const d = new Draft(v);
+  for (const n of g.mod)
+    if (n.fn.weak && !d.cls.has(n.key) && (g.byName.get(n.fn.name) ?? []).some((o) => o !== n && !o.fn.weak))
+      d.classify(n.key, 'weak_overridden', `a weak definition overridden by ${(g.byName.get(n.fn.name) ?? []).filter((o) => !o.fn.weak).map((o) => o.key).join(', ')}`);
+  return d;
+}
 
-  // Callbacks: the address is taken by code or data the kernel keeps (the sched_class tables are shadowed instead).
-  const addressTakers = new Map<string, string[]>();
-  for (const n of nodes) if (!n.fn.init) for (const t of n.fn.addressTaken) addressTakers.set(t, [...(addressTakers.get(t) ?? []), `${n.key}`]);
+/**
+ * Takes the graph and the units; gives function name -> who takes its address
+ * in the scheduler's own code and data the kernel keeps (not init code, and not
+ * the sched_class tables, which the module shadows instead), in unit order.
+ */
+function addressTakers(g: SchedulerGraph, units: CollectedUnit[]): Map<string, string[]> {
+  const takers = new Map<string, string[]>();
+  for (const n of g.nodes) if (!n.fn.init) for (const t of n.fn.addressTaken) takers.set(t, [...(takers.get(t) ?? []), `${n.key}`]);
   for (const u of units)
     for (const v of u.variables)
       if (v.defined && !(v.fromMacro && /_sched_class$/.test(v.name)) && !(v.section ?? '').startsWith('.init'))
-        for (const t of v.addressTaken) addressTakers.set(t, [...(addressTakers.get(t) ?? []), `the initializer of ${v.name} (${v.file})`]);
-  for (const n of mod) {
-    if (cls.has(n.key)) continue;
+        for (const t of v.addressTaken) takers.set(t, [...(takers.get(t) ?? []), `the initializer of ${v.name} (${v.file})`]);
+  return takers;
+}
+
+/**
+ * Takes the graph, the units, the vmlinux facts and the verdicts so
+ * far; gives them with the callbacks classified: unclassified functions whose
+ * address code or data the kernel keeps holds (addressTakers, and data outside
+ * the scheduler). One without a callable copy to redirect is outsider_inline.
+ */
+function callbacks(g: SchedulerGraph, units: CollectedUnit[], facts: VmlinuxFacts, v: Verdicts): Verdicts {
+  const d = new Draft(v);
+  const inside = addressTakers(g, units);
+  for (const n of g.mod) {
+    if (d.cls.has(n.key)) continue;
     const outsideData = (facts.referrers[n.fn.name] ?? []).filter((r) => r.kind === 'data' && !r.init);
-    const takers = [...(addressTakers.get(n.fn.name) ?? []), ...outsideData.map((r) => `${r.from} (${r.section}, outside the scheduler)`)];
+    const takers = [...(inside.get(n.fn.name) ?? []), ...outsideData.map((r) => `${r.from} (${r.section}, outside the scheduler)`)];
     if (takers.length === 0) continue;
-    if (vmCopy(n) === null) {
-      cls.set(n.key, 'outsider_inline');
-      because(n.key, `its address is taken by ${takers[0]}, but vmlinux has no callable copy to redirect: kept frozen`);
-    } else {
-      cls.set(n.key, 'callback');
-      because(n.key, `its address is taken by ${takers.slice(0, 3).join(', ')}${takers.length > 3 ? ` and ${takers.length - 3} more` : ''}`);
-    }
+    if (vmCopy(g, n) === null) d.classify(n.key, 'outsider_inline', `its address is taken by ${takers[0]}, but vmlinux has no callable copy to redirect: kept frozen`);
+    else d.classify(n.key, 'callback', `its address is taken by ${takers.slice(0, 3).join(', ')}${takers.length > 3 ? ` and ${takers.length - 3} more` : ''}`);
   }
+  return d;
+}
 
-  // Exports that are not interfaces stay with the kernel (modules call the kernel's copy).
-  for (const n of mod)
-    if (!cls.has(n.key) && n.fn.linkage === 'global' && exports.has(n.fn.name)) {
-      cls.set(n.key, 'export');
-      because(n.key, 'exported to modules (__ksymtab) and not an interface');
-    }
+/**
+ * Takes the graph, the vmlinux facts and the verdicts so far; gives
+ * them with the unclassified global functions exported to modules classified
+ * export: they stay with the kernel (modules call the kernel's copy).
+ */
+function keptExports(g: SchedulerGraph, facts: VmlinuxFacts, v: Verdicts): Verdicts {
+  const d = new Draft(v);
+  const exports = new Set(facts.exports);
+  for (const n of g.mod)
+    if (!d.cls.has(n.key) && n.fn.linkage === 'global' && exports.has(n.fn.name)) d.classify(n.key, 'export', 'exported to modules (__ksymtab) and not an interface');
+  return d;
+}
 
-  // Insiders: the fixpoint. Start with every unclassified boundary function; demote any that a
-  // non-insider (outside the boundary, an outsider, or code elsewhere in the kernel) references.
-  const insider = new Set(mod.filter((n) => !cls.has(n.key)).map((n) => n.key));
-  const refs = referencesByName(units);
+/**
+ * Takes the graph, a called name and the caller's key; gives the definitions
+ * the call can reach: all of that name, narrowed when there are several to the
+ * globals, the headers' and the statics in the caller's own unit.
+ */
+function resolveCallee(g: SchedulerGraph, name: string, fromKey: string): Node[] {
+  const cands = g.byName.get(name) ?? [];
+  if (cands.length <= 1) return cands;
+  const fromFile = g.byKey.get(fromKey)?.fn.file;
+  const unit = fromFile ? g.unitOfFile.get(fromFile) : undefined;
+  const same = cands.filter((c) => c.fn.linkage === 'global' || g.unitOfFile.get(c.fn.file) === unit || c.fn.file.endsWith('.h'));
+  return same.length > 0 ? same : cands;
+}
+
+/**
+ * Takes the graph and the units; gives function key -> its callers and
+ * address-takers inside the units (referencesByName, resolved to definitions).
+ */
+function callersByKey(g: SchedulerGraph, units: CollectedUnit[]): Map<string, Reference[]> {
+  const callersOf = new Map<string, Reference[]>();
+  for (const [name, list] of referencesByName(units))
+    for (const r of list) for (const callee of resolveCallee(g, name, r.from)) callersOf.set(callee.key, [...(callersOf.get(callee.key) ?? []), r]);
+  return callersOf;
+}
+
+/**
+ * Takes the graph, the vmlinux facts, the callers and the verdicts so
+ * far; gives them with the insiders classified, by a fixpoint: start with every
+ * unclassified boundary function, demote those code or data elsewhere in the
+ * kernel references, then, until nothing changes, those a non-insider (outside
+ * the boundary, an outsider) references. Demotions get their reason here.
+ */
+function insiders(g: SchedulerGraph, facts: VmlinuxFacts, callersOf: Map<string, Reference[]>, v: Verdicts): Verdicts {
+  const d = new Draft(v);
+  const insider = new Set(g.mod.filter((n) => !d.cls.has(n.key)).map((n) => n.key));
   const border = (key: string) => {
-    const c = cls.get(key);
+    const c = d.cls.get(key);
     return c === 'interface' || c === 'callback' || c === 'init';
-  };
-  const resolveCallee = (name: string, fromKey: string): Node[] => {
-    const cands = byName.get(name) ?? [];
-    if (cands.length <= 1) return cands;
-    // a static callee in the caller's own unit
-    const fromFile = byKey.get(fromKey)?.fn.file;
-    const unit = fromFile ? unitOfFile.get(fromFile) : undefined;
-    const same = cands.filter((c) => c.fn.linkage === 'global' || unitOfFile.get(c.fn.file) === unit || c.fn.file.endsWith('.h'));
-    return same.length > 0 ? same : cands;
   };
   // outside referrers (vmlinux) demote immediately
   for (const key of [...insider]) {
-    const n = byKey.get(key) as Node;
+    const n = g.byKey.get(key) as Node;
     const outside = (facts.referrers[n.fn.name] ?? []).filter((r) => !r.init);
     if (outside.length > 0) {
       insider.delete(key);
-      because(key, `${outside[0].kind === 'code' ? 'called' : 'referenced'} by ${outside[0].from} (${outside[0].section}, outside the scheduler)${outside.length > 1 ? ` and ${outside.length - 1} more` : ''}`);
+      d.because(key, `${outside[0].kind === 'code' ? 'called' : 'referenced'} by ${outside[0].from} (${outside[0].section}, outside the scheduler)${outside.length > 1 ? ` and ${outside.length - 1} more` : ''}`);
     }
   }
-  const callersOf = new Map<string, { from: string; how: string }[]>();
-  for (const [name, list] of refs)
-    for (const r of list) for (const callee of resolveCallee(name, r.from)) callersOf.set(callee.key, [...(callersOf.get(callee.key) ?? []), r]);
   let changed = true;
   while (changed) {
     changed = false;
@@ -271,62 +382,104 @@ export function analyzeBoundary(units: CollectedUnit[], facts: VmlinuxFacts, con
       const bad = (callersOf.get(key) ?? []).find((r) => !insider.has(r.from) && !border(r.from) && r.from !== key);
       if (bad) {
         insider.delete(key);
-        const fromNode = byKey.get(bad.from);
-        const what = fromNode === undefined ? '' : fromNode.inBoundary ? ` (an outsider: ${reasons[bad.from]?.[0] ?? cls.get(bad.from) ?? 'demoted'})` : ' (outside the boundary files)';
-        because(key, `${bad.how === 'calls' ? 'called' : 'address taken'} by ${bad.from}${what}`);
+        const fromNode = g.byKey.get(bad.from);
+        const what = fromNode === undefined ? '' : fromNode.inBoundary ? ` (an outsider: ${d.reasons[bad.from]?.[0] ?? d.cls.get(bad.from) ?? 'demoted'})` : ' (outside the boundary files)';
+        d.because(key, `${bad.how === 'calls' ? 'called' : 'address taken'} by ${bad.from}${what}`);
         changed = true;
       }
     }
   }
-  for (const key of insider) cls.set(key, 'insider');
-  for (const n of mod) {
-    if (cls.has(n.key)) continue;
-    if (vmCopy(n) !== null) cls.set(n.key, 'outsider');
-    else {
-      cls.set(n.key, 'outsider_inline');
-      because(n.key, 'no callable copy in vmlinux (inlined everywhere or only clones): the module keeps a frozen copy');
-    }
-  }
+  for (const key of insider) d.cls.set(key, 'insider');
+  return d;
+}
 
-  // Safety checks.
-  const redirected = mod.filter((n) => cls.get(n.key) === 'interface' || cls.get(n.key) === 'callback');
+/**
+ * Takes the graph and the verdicts so far; gives them with every
+ * boundary function still unclassified an outsider: the kernel's copy, or a
+ * frozen copy in the module (outsider_inline) when vmlinux has no callable one.
+ */
+function remainingOutsiders(g: SchedulerGraph, v: Verdicts): Verdicts {
+  const d = new Draft(v);
+  for (const n of g.mod) {
+    if (d.cls.has(n.key)) continue;
+    if (vmCopy(g, n) !== null) d.cls.set(n.key, 'outsider');
+    else d.classify(n.key, 'outsider_inline', 'no callable copy in vmlinux (inlined everywhere or only clones): the module keeps a frozen copy');
+  }
+  return d;
+}
+
+/** Takes the graph and the verdicts; gives the redirected boundary functions (interfaces and callbacks), in graph order. */
+function redirectedNodes(g: SchedulerGraph, v: Verdicts): Node[] {
+  return g.mod.filter((n) => v.cls.get(n.key) === 'interface' || v.cls.get(n.key) === 'callback');
+}
+
+/**
+ * Takes the graph, the vmlinux facts, the callers, the final verdicts
+ * and the config; gives the errors that make the classification unsafe to use:
+ * a redirected function with compiler clones reachable from outside the module
+ * or with no callable copy to patch, and same-named redirected functions that
+ * vmlinux's sympos cannot tell apart.
+ */
+function safetyErrors(g: SchedulerGraph, facts: VmlinuxFacts, callersOf: Map<string, Reference[]>, v: Verdicts, config: BoundaryConfig): string[] {
+  const errors: string[] = [];
+  const { cls } = v;
+  const redirected = redirectedNodes(g, v);
   for (const n of redirected) {
     const clones = facts.clones[n.fn.name] ?? [];
     const live = clones.filter((c) => !/\.cold$/.test(c)).flatMap((c) => (facts.referrers[c] ?? []).filter((r) => !r.init).map((r) => `${c} from ${r.from}`));
-    const outsideCallers = clones.some((c) => !/\.cold$/.test(c)) ? (callersOf.get(n.key) ?? []).filter((r) => { const c = cls.get(r.from); return c === 'outsider' || c === 'export' || !byKey.get(r.from)?.inBoundary; }) : [];
+    const outsideCallers = clones.some((c) => !/\.cold$/.test(c)) ? (callersOf.get(n.key) ?? []).filter((r) => { const c = cls.get(r.from); return c === 'outsider' || c === 'export' || !g.byKey.get(r.from)?.inBoundary; }) : [];
     if (live.length > 0 || outsideCallers.length > 0)
       errors.push(`${n.key} is redirected (${cls.get(n.key)}) but vmlinux also has compiler clones (${clones.join(', ')}) that stay reachable from outside the module (${[...live, ...outsideCallers.map((r) => `via ${r.from}`)].slice(0, 3).join('; ')}): calls through a clone would run the old code. Make the callers interfaces too, or do not redirect ${n.fn.name}`);
-    if (vmCopy(n) === null) errors.push(`${n.key} is redirected (${cls.get(n.key)}) but vmlinux has no callable copy of it to patch; remove it from the interfaces in ${config.file}`);
+    if (vmCopy(g, n) === null) errors.push(`${n.key} is redirected (${cls.get(n.key)}) but vmlinux has no callable copy of it to patch; remove it from the interfaces in ${config.file}`);
   }
   const redirectedNames = new Map<string, Node[]>();
   for (const n of redirected) redirectedNames.set(n.fn.name, [...(redirectedNames.get(n.fn.name) ?? []), n]);
   for (const [name, list] of redirectedNames) {
     if (list.length < 2) continue;
-    const pos = list.map((n) => vmCopy(n)?.sympos ?? 0);
+    const pos = list.map((n) => vmCopy(g, n)?.sympos ?? 0);
     if (new Set(pos).size !== pos.length || pos.includes(0)) errors.push(`${name} names ${list.length} redirected functions (${list.map((n) => n.fn.file).join(', ')}) that vmlinux's symbols cannot tell apart (sympos ${pos.join(', ')}); only one of them can be redirected`);
   }
+  return errors;
+}
 
-  // Output lists.
+/** Takes the graph and the final verdicts; gives the warnings: none redirected. */
+function boundaryWarnings(g: SchedulerGraph, v: Verdicts): string[] {
+  return redirectedNodes(g, v).length === 0 ? ['no function is redirected: check the interfaces in the boundary config'] : [];
+}
+
+/**
+ * Takes the graph and the final verdicts; gives the output lists: each
+ * class, tainted (vmlinux copies the module supersedes) and undefined (kernel
+ * copies the module calls), each sorted by name then file, with the sympos of
+ * same-named vmlinux symbols.
+ */
+function classLists(g: SchedulerGraph, v: Verdicts): BoundaryAnalysis['classes'] {
   const entry = (n: Node): ClassEntry => {
-    const v = vmCopy(n);
-    return v !== null && v.sympos > 0 ? { name: n.fn.name, file: n.fn.file, sympos: v.sympos } : { name: n.fn.name, file: n.fn.file };
+    const c = vmCopy(g, n);
+    return c !== null && c.sympos > 0 ? { name: n.fn.name, file: n.fn.file, sympos: c.sympos } : { name: n.fn.name, file: n.fn.file };
   };
   const classes: BoundaryAnalysis['classes'] = { interface: [], callback: [], insider: [], outsider: [], outsider_inline: [], init: [], export: [], weak_overridden: [], tainted: [], undefined: [] };
-  for (const n of mod) classes[cls.get(n.key) as FunctionClass].push(entry(n));
-  for (const n of mod) {
-    const c = cls.get(n.key);
-    const v = vmCopy(n);
-    if (v !== null && (c === 'interface' || c === 'callback' || c === 'insider')) classes.tainted.push({ name: n.fn.name, file: n.fn.file, sympos: v.sympos });
-    if (v !== null && (c === 'outsider' || c === 'export' || c === 'weak_overridden')) classes.undefined.push(entry(n));
+  for (const n of g.mod) classes[v.cls.get(n.key) as FunctionClass].push(entry(n));
+  for (const n of g.mod) {
+    const c = v.cls.get(n.key);
+    const copy = vmCopy(g, n);
+    if (copy !== null && (c === 'interface' || c === 'callback' || c === 'insider')) classes.tainted.push({ name: n.fn.name, file: n.fn.file, sympos: copy.sympos });
+    if (copy !== null && (c === 'outsider' || c === 'export' || c === 'weak_overridden')) classes.undefined.push(entry(n));
   }
   for (const list of Object.values(classes)) list.sort((a, b) => a.name.localeCompare(b.name) || a.file.localeCompare(b.file));
-  if (redirected.length === 0) warnings.push('no function is redirected: check the interfaces in the boundary config');
+  return classes;
+}
 
-  // Struct fields: shared when code that stays in the kernel touches them.
+/**
+ * Takes the graph and the final verdicts; gives the struct fields'
+ * ownership, by struct name: a field is shared when code that stays in the
+ * kernel touches it, private otherwise (all sorted).
+ */
+function structOwnership(g: SchedulerGraph, v: Verdicts): Record<string, StructOwnership> {
   const structs: Record<string, StructOwnership> = {};
-  const outsideKernel = (n: Node) => !n.inBoundary || ['outsider', 'outsider_inline', 'export', 'weak_overridden', 'init'].includes(cls.get(n.key) as string);
+  const outsideKernel = (n: Node) => !n.inBoundary || ['outsider', 'outsider_inline', 'export', 'weak_overridden', 'init'].includes(v.cls.get(n.key) as string);
   const touched = new Map<string, { all: Set<string>; shared: Set<string>; users: Set<string> }>();
-  for (const n of nodes)
+  for (const n of g.nodes)
     for (const a of n.fn.fieldAccesses) {
       const t = touched.get(a.struct) ?? { all: new Set(), shared: new Set(), users: new Set() };
       t.all.add(a.field);
@@ -338,8 +491,37 @@ export function analyzeBoundary(units: CollectedUnit[], facts: VmlinuxFacts, con
     }
   for (const [name, t] of [...touched].sort((a, b) => a[0].localeCompare(b[0])))
     structs[name] = { private: [...t.all].filter((f) => !t.shared.has(f)).sort(), shared: [...t.shared].sort(), users: [...t.users].sort() };
+  return structs;
+}
 
-  const sortedReasons: Record<string, string[]> = {};
-  for (const k of Object.keys(reasons).sort()) if (byKey.get(k)?.inBoundary && cls.get(k) !== 'insider') sortedReasons[k] = reasons[k];
-  return { classes, reasons: sortedReasons, structs, errors, warnings };
+/** Takes the graph and the final verdicts; gives the reasons of the boundary functions that are not insiders, sorted by key. */
+function reportedReasons(g: SchedulerGraph, v: Verdicts): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const k of Object.keys(v.reasons).sort()) if (g.byKey.get(k)?.inBoundary && v.cls.get(k) !== 'insider') out[k] = [...v.reasons[k]];
+  return out;
+}
+
+/**
+ * The boundary: takes the collected units, the vmlinux facts and the config;
+ * gives every boundary function's class with its reasons, the struct fields'
+ * ownership, and the errors and warnings. The phases run in order, each
+ * classifying only what the earlier ones left unclassified.
+ */
+export function analyzeBoundary(units: CollectedUnit[], facts: VmlinuxFacts, config: BoundaryConfig): BoundaryAnalysis {
+  const g = schedulerGraph(units, facts, config.modFiles);
+  const declared = declaredClasses(g, config);
+  const callersOf = callersByKey(g, units);
+  let v = keptCallees(g, config, declared.verdicts);
+  v = weakOverrides(g, v);
+  v = callbacks(g, units, facts, v);
+  v = keptExports(g, facts, v);
+  v = insiders(g, facts, callersOf, v);
+  v = remainingOutsiders(g, v);
+  return {
+    classes: classLists(g, v),
+    reasons: reportedReasons(g, v),
+    structs: structOwnership(g, v),
+    errors: [...boundaryNameErrors(units, config), ...declared.errors, ...safetyErrors(g, facts, callersOf, v, config)],
+    warnings: boundaryWarnings(g, v),
+  };
 }

@@ -103,136 +103,255 @@ interface Located {
   unit: string | null;
 }
 
+/** The names a query asks about. */
+interface Wanted {
+  functions: Set<string>;
+  variables: Set<string>;
+}
+
+/** The asked-about symbols by kind, in symbol table order (not sorted yet). */
+interface NamedSymbols {
+  functions: VmFunction[];
+  objects: VmlinuxFacts['objects'];
+  clones: Record<string, string[]>;
+  exports: Set<string>;
+}
+
+/** One reference into an asked-about function: from address `at` of section `section`. */
+interface Reference {
+  name: string;
+  section: ElfSection;
+  at: number;
+}
+
+/** A kernel address as a number: relative to 0xffffffff00000000, so it stays exact in a double. */
+const KERNEL_BASE = 0xffffffff00000000n;
+const num = (a: bigint) => Number(a - KERNEL_BASE);
+
+/** Takes a section (or none); gives whether references from it count: loaded, and not bookkeeping. */
+function counted(s: ElfSection | undefined): s is ElfSection {
+  return s !== undefined && (s.flags & SHF_ALLOC) !== 0n && !BOOKKEEPING.test(s.name);
+}
+
+/**
+ * Takes the symbol table and the query; gives the unit of every symbol, indexed
+ * by symbol index: the unit whose FILE block holds it for locals
+ * (unitFileBlocks), the collector's word for globals, null for the rest of the
+ * kernel.
+ */
+function symbolUnits(symbols: ElfSymbol[], q: VmlinuxQuery): (string | null)[] {
+  const blocks = unitFileBlocks(symbols, q.units, q.unitStatics);
+  const globalUnit = new Map<string, string>();
+  for (const [unit, names] of Object.entries(q.unitGlobals)) for (const n of names) globalUnit.set(n, unit);
+  const unitOf = new Array<string | null>(symbols.length).fill(null);
+  let block: string | null = null;
+  for (const s of symbols) {
+    if (s.type === STT_FILE) block = blocks.get(s.index) ?? null;
+    else if (s.bind === STB_LOCAL) unitOf[s.index] = block;
+    else unitOf[s.index] = globalUnit.get(baseName(s.name)) ?? null;
+  }
+  return unitOf;
+}
+
+/**
+ * Takes the symbol table and the wanted names; gives the sympos of every
+ * function or object symbol with an asked-about name shared by several such
+ * symbols: symbol index -> 1-based position in address order (kallsyms order).
+ * Symbols with a unique name are absent: their sympos is 0.
+ */
+function symbolPositions(symbols: ElfSymbol[], want: Wanted): Map<number, number> {
+  const byName = new Map<string, ElfSymbol[]>();
+  for (const s of symbols) if ((s.type === STT_FUNC || s.type === STT_OBJECT) && (want.functions.has(s.name) || want.variables.has(s.name))) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+  const positions = new Map<number, number>();
+  for (const same of byName.values()) {
+    if (same.length < 2) continue;
+    const inOrder = same.slice().sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    inOrder.forEach((s, i) => positions.set(s.index, i + 1));
+  }
+  return positions;
+}
+
+/**
+ * Takes the symbol table, the unit of every symbol and the wanted names; gives
+ * the asked-about plain functions and objects (with unit and sympos), the
+ * clones of the asked-about functions and the asked-about names exported to
+ * modules (__ksymtab_<name>).
+ */
+function namedSymbols(symbols: ElfSymbol[], unitOf: (string | null)[], want: Wanted): NamedSymbols {
+  const positions = symbolPositions(symbols, want);
+  const sympos = (s: ElfSymbol) => positions.get(s.index) ?? 0;
+  const out: NamedSymbols = { functions: [], objects: [], clones: {}, exports: new Set() };
+  for (const s of symbols) {
+    if (s.type === STT_FUNC && want.functions.has(s.name)) out.functions.push({ name: s.name, unit: unitOf[s.index], global: s.bind !== STB_LOCAL, weak: s.bind === 2, size: s.size, sympos: sympos(s) });
+    else if (s.type === STT_FUNC && s.name.includes('.') && want.functions.has(baseName(s.name))) (out.clones[baseName(s.name)] ??= []).push(s.name);
+    else if (s.type === STT_OBJECT && want.variables.has(s.name)) out.objects.push({ name: s.name, unit: unitOf[s.index], sympos: sympos(s) });
+    if (s.name.startsWith('__ksymtab_')) {
+      const n = s.name.slice('__ksymtab_'.length);
+      if (want.functions.has(n) || want.variables.has(n)) out.exports.add(n);
+    }
+  }
+  return out;
+}
+
+/**
+ * Takes the symbol table and the unit of every symbol; gives, per section
+ * index, the extents of its function and object symbols sorted by start: for
+ * naming the holder of a reference.
+ */
+function symbolExtents(symbols: ElfSymbol[], unitOf: (string | null)[]): Map<number, Located[]> {
+  const located = new Map<number, Located[]>();
+  for (const s of symbols) {
+    if ((s.type !== STT_FUNC && s.type !== STT_OBJECT) || s.shndx === 0 || s.shndx >= 0xff00) continue;
+    const list = located.get(s.shndx) ?? [];
+    list.push({ start: num(s.value), end: num(s.value) + Math.max(s.size, 1), name: s.name, unit: unitOf[s.index] });
+    located.set(s.shndx, list);
+  }
+  for (const list of located.values()) list.sort((a, b) => a.start - b.start);
+  return located;
+}
+
+/** Takes the extents, a section index and an address; gives the symbol holding that address (the last one starting at or before it), or null. */
+function containing(located: Map<number, Located[]>, shndx: number, addr: number): Located | null {
+  const list = located.get(shndx);
+  if (!list) return null;
+  let lo = 0;
+  let hi = list.length - 1;
+  let hit: Located | null = null;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].start <= addr) {
+      hit = list[mid];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return hit !== null && addr < hit.end ? hit : null;
+}
+
+/**
+ * Takes the symbol table and the wanted names; gives address -> the symbol of
+ * an asked-about function or one of its clones starting there: for references
+ * by address (a section symbol plus an offset, or arm64's decoded targets).
+ */
+function functionStarts(symbols: ElfSymbol[], want: Wanted): Map<number, string> {
+  const funcAt = new Map<number, string>();
+  for (const s of symbols) if (s.type === STT_FUNC && want.functions.has(baseName(s.name)) && s.shndx > 0 && s.shndx < 0xff00) funcAt.set(num(s.value), s.name);
+  return funcAt;
+}
+
+/**
+ * Takes the ELF file, its symbol table, the wanted names and the relocation
+ * sections that count; gives the references they record (x86-64 links with
+ * --emit-relocs), in section then relocation order: against a function's
+ * symbol, or against a section symbol plus an offset that lands on one.
+ */
+function* relocationReferences(elf: ElfFile, symbols: ElfSymbol[], want: Wanted, relaSections: ElfSection[]): Generator<Reference> {
+  const funcAt = functionStarts(symbols, want);
+  const targetOfSym: (string | null)[] = symbols.map((s) => ((s.type === STT_FUNC || s.type === 0) && want.functions.has(baseName(s.name)) ? s.name : null));
+  for (const rs of relaSections) {
+    const target: ElfSection = elf.sections[rs.info];
+    const secAddr = num(target.addr);
+    for (const r of elf.relocations(rs)) {
+      let name = targetOfSym[r.sym] ?? null;
+      if (name === null && symbols[r.sym]?.type === STT_SECTION) {
+        const sec = elf.sections[symbols[r.sym].shndx];
+        const pcrel = r.type === 2 || r.type === 4 ? 4n : 0n; // R_X86_64_PC32 / PLT32 addends point 4 bytes back
+        if (sec) name = funcAt.get(num(sec.addr + r.addend + pcrel)) ?? null;
+      }
+      if (name === null) continue;
+      yield { name, section: target, at: elf.elfType === 2 && r.offset >= target.addr ? num(r.offset) : secAddr + Number(r.offset) };
+    }
+  }
+}
+
+/**
+ * Takes the ELF file of an arm64 kernel linked -pie without --emit-relocs, its
+ * symbol table and the wanted names; gives the references read by address:
+ * from code, decoded from the instructions of each counted code section; from
+ * data, the absolute pointers of .rela.dyn (arm64-references.ts).
+ */
+function* arm64References(elf: ElfFile, symbols: ElfSymbol[], want: Wanted): Generator<Reference> {
+  const funcAt = functionStarts(symbols, want);
+  const sectionAt = (addr: bigint) => elf.sections.find((s) => (s.flags & SHF_ALLOC) !== 0n && s.size > 0 && addr >= s.addr && addr < s.addr + BigInt(s.size));
+  for (const sec of elf.sections) {
+    if ((sec.flags & SHF_EXECINSTR) === 0n || sec.type !== SHT_PROGBITS || !counted(sec)) continue;
+    for (const ref of arm64CodeReferences(elf.read(sec.offset, sec.size), sec.addr)) {
+      const name = funcAt.get(num(ref.target));
+      if (name !== undefined) yield { name, section: sec, at: num(ref.site) };
+    }
+  }
+  const dyn = elf.section('.rela.dyn');
+  if (dyn !== undefined) {
+    for (const ref of arm64DataReferences(elf.relocations(dyn))) {
+      const name = funcAt.get(num(ref.target));
+      if (name === undefined) continue;
+      const sec = sectionAt(ref.site);
+      if (counted(sec)) yield { name, section: sec, at: num(ref.site) };
+    }
+  }
+}
+
+/**
+ * Takes the ELF file, its symbol table and the wanted names; gives every
+ * reference into an asked-about function the image holds: from its counted
+ * relocation sections, or by address in an arm64 kernel without them. Throws
+ * for any other image without relocations.
+ */
+function imageReferences(elf: ElfFile, symbols: ElfSymbol[], want: Wanted): Iterable<Reference> {
+  const relaSections = elf.sections.filter((s) => s.type === SHT_RELA && counted(elf.sections[s.info]));
+  if (relaSections.length > 0) return relocationReferences(elf, symbols, want, relaSections);
+  if (elf.machine === EM_AARCH64) return arm64References(elf, symbols, want);
+  throw new Error(`${elf.path} has no relocation sections and is not an arm64 kernel: references into the scheduler cannot be read (was it linked without --emit-relocs?)`);
+}
+
+/**
+ * Takes references and the symbol extents; gives the referrers of each name:
+ * the holder of each reference (or "<section>"), its kind and whether it is
+ * init-only, dropping references from inside the scheduler units (the collector
+ * has those) and repeats; names and lists in first-seen order.
+ */
+function referrersOf(refs: Iterable<Reference>, located: Map<number, Located[]>): Record<string, Referrer[]> {
+  const referrers: Record<string, Referrer[]> = {};
+  const seen = new Set<string>();
+  for (const { name, section, at } of refs) {
+    const holder = containing(located, section.index, at);
+    if (holder !== null && holder.unit !== null) continue;
+    const from = holder?.name ?? `<${section.name}>`;
+    const key = `${name}\0${from}\0${section.name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const kind: Referrer['kind'] = (section.flags & SHF_EXECINSTR) !== 0n ? 'code' : 'data';
+    (referrers[name] ??= []).push({ from, section: section.name, kind, init: isInitSection(section.name) });
+  }
+  return referrers;
+}
+
+/** Takes the named symbols and the referrers; gives the facts with every list sorted (names keep their first-seen order). */
+function sortedFacts(named: NamedSymbols, referrers: Record<string, Referrer[]>): VmlinuxFacts {
+  const sortValues = <T>(record: Record<string, T[]>, by?: (a: T, b: T) => number): Record<string, T[]> => Object.fromEntries(Object.entries(record).map(([k, list]) => [k, list.slice().sort(by)]));
+  const byNameThenPos = (a: { name: string; sympos: number }, b: { name: string; sympos: number }) => a.name.localeCompare(b.name) || a.sympos - b.sympos;
+  return {
+    functions: named.functions.slice().sort(byNameThenPos),
+    clones: sortValues(named.clones),
+    exports: [...named.exports].sort(),
+    objects: named.objects.slice().sort(byNameThenPos),
+    referrers: sortValues(referrers, (a, b) => a.from.localeCompare(b.from) || a.section.localeCompare(b.section)),
+  };
+}
+
+/**
+ * The facts a query asks about, read from the debug vmlinux at `path`: its
+ * symbols (units, sympos, clones, exports), then the references into the
+ * asked-about functions from outside the scheduler units.
+ */
 export function readVmlinuxFacts(path: string, q: VmlinuxQuery): VmlinuxFacts {
   const elf = new ElfFile(path);
   try {
+    const want: Wanted = { functions: new Set(q.functionNames), variables: new Set(q.variableNames) };
     const symbols = elf.symbols();
-    const blocks = unitFileBlocks(symbols, q.units, q.unitStatics);
-    const globalUnit = new Map<string, string>();
-    for (const [unit, names] of Object.entries(q.unitGlobals)) for (const n of names) globalUnit.set(n, unit);
-
-    // The unit of every symbol: FILE block for locals, the collector's word for globals.
-    const unitOf = new Array<string | null>(symbols.length).fill(null);
-    let block: string | null = null;
-    for (const s of symbols) {
-      if (s.type === STT_FILE) block = blocks.get(s.index) ?? null;
-      else if (s.bind === STB_LOCAL) unitOf[s.index] = block;
-      else unitOf[s.index] = globalUnit.get(baseName(s.name)) ?? null;
-    }
-
-    const base = 0xffffffff00000000n;
-    const num = (a: bigint) => Number(a - base);
-    const wantFn = new Set(q.functionNames);
-    const wantVar = new Set(q.variableNames);
-
-    // sympos: position among same-named symbols in address order (kallsyms order).
-    const byName = new Map<string, ElfSymbol[]>();
-    for (const s of symbols) if ((s.type === STT_FUNC || s.type === STT_OBJECT) && (wantFn.has(s.name) || wantVar.has(s.name))) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
-    const sympos = (s: ElfSymbol) => {
-      const same = (byName.get(s.name) ?? []).slice().sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-      return same.length > 1 ? same.findIndex((x) => x.index === s.index) + 1 : 0;
-    };
-
-    const functions: VmFunction[] = [];
-    const objects: VmlinuxFacts['objects'] = [];
-    const clones: Record<string, string[]> = {};
-    const exports = new Set<string>();
-    for (const s of symbols) {
-      if (s.type === STT_FUNC && wantFn.has(s.name)) functions.push({ name: s.name, unit: unitOf[s.index], global: s.bind !== STB_LOCAL, weak: s.bind === 2, size: s.size, sympos: sympos(s) });
-      else if (s.type === STT_FUNC && s.name.includes('.') && wantFn.has(baseName(s.name))) (clones[baseName(s.name)] ??= []).push(s.name);
-      else if (s.type === STT_OBJECT && wantVar.has(s.name)) objects.push({ name: s.name, unit: unitOf[s.index], sympos: sympos(s) });
-      if (s.name.startsWith('__ksymtab_')) {
-        const n = s.name.slice('__ksymtab_'.length);
-        if (wantFn.has(n) || wantVar.has(n)) exports.add(n);
-      }
-    }
-
-    // Address -> containing symbol, per section, for naming the holder of a reference.
-    const located = new Map<number, Located[]>();
-    for (const s of symbols) {
-      if ((s.type !== STT_FUNC && s.type !== STT_OBJECT) || s.shndx === 0 || s.shndx >= 0xff00) continue;
-      const list = located.get(s.shndx) ?? [];
-      list.push({ start: num(s.value), end: num(s.value) + Math.max(s.size, 1), name: s.name, unit: unitOf[s.index] });
-      located.set(s.shndx, list);
-    }
-    for (const list of located.values()) list.sort((a, b) => a.start - b.start);
-    const containing = (shndx: number, addr: number): Located | null => {
-      const list = located.get(shndx);
-      if (!list) return null;
-      let lo = 0;
-      let hi = list.length - 1;
-      let hit: Located | null = null;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (list[mid].start <= addr) {
-          hit = list[mid];
-          lo = mid + 1;
-        } else hi = mid - 1;
-      }
-      return hit !== null && addr < hit.end ? hit : null;
-    };
-    // Function starts, for relocations against a section symbol plus an offset.
-    const funcAt = new Map<number, string>();
-    for (const s of symbols) if (s.type === STT_FUNC && wantFn.has(baseName(s.name)) && s.shndx > 0 && s.shndx < 0xff00) funcAt.set(num(s.value), s.name);
-
-    const targetOfSym: (string | null)[] = symbols.map((s) => ((s.type === STT_FUNC || s.type === 0) && wantFn.has(baseName(s.name)) ? s.name : null));
-    const referrers: Record<string, Referrer[]> = {};
-    const seen = new Set<string>();
-    /** One reference to `name` at address `at` of section `target` (unless inside the scheduler units: the collector has those). */
-    const refer = (name: string, target: ElfSection, at: number) => {
-      const holder = containing(target.index, at);
-      if (holder !== null && holder.unit !== null) return;
-      const from = holder?.name ?? `<${target.name}>`;
-      const key = `${name}\0${from}\0${target.name}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      const kind: Referrer['kind'] = (target.flags & SHF_EXECINSTR) !== 0n ? 'code' : 'data';
-      (referrers[name] ??= []).push({ from, section: target.name, kind, init: isInitSection(target.name) });
-    };
-    const counted = (s: ElfSection | undefined): s is ElfSection => s !== undefined && (s.flags & SHF_ALLOC) !== 0n && !BOOKKEEPING.test(s.name);
-    const relaSections = elf.sections.filter((s) => s.type === SHT_RELA && counted(elf.sections[s.info]));
-    if (relaSections.length > 0) {
-      for (const rs of relaSections) {
-        const target: ElfSection = elf.sections[rs.info];
-        const secAddr = num(target.addr);
-        for (const r of elf.relocations(rs)) {
-          let name = targetOfSym[r.sym] ?? null;
-          if (name === null && symbols[r.sym]?.type === STT_SECTION) {
-            const sec = elf.sections[symbols[r.sym].shndx];
-            const pcrel = r.type === 2 || r.type === 4 ? 4n : 0n; // R_X86_64_PC32 / PLT32 addends point 4 bytes back
-            if (sec) name = funcAt.get(num(sec.addr + r.addend + pcrel)) ?? null;
-          }
-          if (name === null) continue;
-          refer(name, target, elf.elfType === 2 && r.offset >= target.addr ? num(r.offset) : secAddr + Number(r.offset));
-        }
-      }
-    } else if (elf.machine === EM_AARCH64) {
-      // linked -pie without --emit-relocs: code references from the instructions, data references from .rela.dyn
-      const sectionAt = (addr: bigint) => elf.sections.find((s) => (s.flags & SHF_ALLOC) !== 0n && s.size > 0 && addr >= s.addr && addr < s.addr + BigInt(s.size));
-      for (const sec of elf.sections) {
-        if ((sec.flags & SHF_EXECINSTR) === 0n || sec.type !== SHT_PROGBITS || !counted(sec)) continue;
-        for (const ref of arm64CodeReferences(elf.read(sec.offset, sec.size), sec.addr)) {
-          const name = funcAt.get(num(ref.target));
-          if (name !== undefined) refer(name, sec, num(ref.site));
-        }
-      }
-      const dyn = elf.section('.rela.dyn');
-      if (dyn !== undefined) {
-        for (const ref of arm64DataReferences(elf.relocations(dyn))) {
-          const name = funcAt.get(num(ref.target));
-          if (name === undefined) continue;
-          const sec = sectionAt(ref.site);
-          if (counted(sec)) refer(name, sec, num(ref.site));
-        }
-      }
-    } else {
-      throw new Error(`${path} has no relocation sections and is not an arm64 kernel: references into the scheduler cannot be read (was it linked without --emit-relocs?)`);
-    }
-    for (const list of Object.values(referrers)) list.sort((a, b) => a.from.localeCompare(b.from) || a.section.localeCompare(b.section));
-    for (const list of Object.values(clones)) list.sort();
-    functions.sort((a, b) => a.name.localeCompare(b.name) || a.sympos - b.sympos);
-    objects.sort((a, b) => a.name.localeCompare(b.name) || a.sympos - b.sympos);
-    return { functions, clones, exports: [...exports].sort(), objects, referrers };
+    const unitOf = symbolUnits(symbols, q);
+    const named = namedSymbols(symbols, unitOf, want);
+    const referrers = referrersOf(imageReferences(elf, symbols, want), symbolExtents(symbols, unitOf));
+    return sortedFacts(named, referrers);
   } finally {
     elf.close();
   }
