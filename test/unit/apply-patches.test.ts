@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyPatches, failedHunks } from '../../plugins/plugsched/src/module/apply-patches';
+import { applyPatches, failedHunks, looksLikeDiff } from '../../plugins/plugsched/src/module/apply-patches';
 
 const ws = mkdtempSync(join(tmpdir(), 'patches-'));
 afterAll(() => rmSync(ws, { recursive: true, force: true }));
@@ -39,6 +39,31 @@ describe('variant patches', () => {
     const err = await applyPatches(dir, [stale()], ctx).catch((e: Error) => e);
     expect(String((err as Error).message)).toMatch(/^schedulers\/v\/patches\/0002-stale\.patch does not apply to the extracted scheduler of debian-6\.1-cloud-amd64: kernel\/sched\/core\.c hunk #1 \(at line 20\) failed\. .*nx run v:sources/);
     expect(readFileSync(join(dir, 'kernel', 'sched', 'core.c'), 'utf8')).toBe(BASE);
+  });
+
+  it('sends a patch that no longer applies to the edit tree, never to the cached base', async () => {
+    const err = (await applyPatches(setup(), [stale()], ctx).catch((e: Error) => e)) as Error;
+    expect(err.message).toContain('"nx run v:edit" makes schedulers/v/edit, a git tree of the extracted scheduler with one commit per patch');
+    expect(err.message).toContain('"nx run v:save"');
+    expect(err.message).not.toMatch(/cd dist\/kernels|patch -p1/);
+  });
+
+  it('refuses a file that is not a diff, naming it, and changes nothing', async () => {
+    const dir = setup();
+    const prose = patchFile('0003-prose.patch', 'Make the slice shorter.\n\nIn core.c, change line 21 to say "shorter".\n');
+    const err = (await applyPatches(dir, [good(), prose], ctx).catch((e: Error) => e)) as Error;
+    expect(err.message).toMatch(/^schedulers\/v\/patches\/0003-prose\.patch is not a unified diff: it has no file headers .* and no hunks /);
+    expect(err.message).toContain('"nx run v:edit"');
+    expect(err.message).toContain('"nx run v:save"');
+    expect(err.message).not.toMatch(/does not apply|changed under the patch|dist\/kernels/);
+    expect(readFileSync(join(dir, 'kernel', 'sched', 'core.c'), 'utf8')).toContain('line 5\nadded\nline 6');
+  });
+
+  it('tells a diff from prose', () => {
+    expect(looksLikeDiff('why\n\ndiff --git a/k/c.c b/k/c.c\n--- a/k/c.c\n+++ b/k/c.c\n@@ -1 +1 @@\n-a\n+b\n')).toBe(true);
+    expect(looksLikeDiff('diff --git a/tools/x.sh b/tools/x.sh\nold mode 100644\nnew mode 100755\n')).toBe(true);
+    expect(looksLikeDiff('--- a/k/c.c\n+++ b/k/c.c\n')).toBe(false);
+    expect(looksLikeDiff('')).toBe(false);
   });
 
   it('parses GNU patch output', () => {

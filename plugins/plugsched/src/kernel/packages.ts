@@ -63,6 +63,34 @@ function aptFailure(cfg: KernelConfig, spec: PackageSpec, output: string): Plugs
   return new PlugschedError(`${cfg.file}: "apt-get download ${spec.name}=${spec.version}" failed: ${lines.join(' ') || output.trim().split('\n').slice(-3).join(' ')}. Check that apt works on this machine ("apt-get update"), then run again.`);
 }
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** `.partial-<pid>-<name>`: where a download of process <pid> is made before it is verified. */
+function partialDir(dir: string, name: string, pid = process.pid): string {
+  return join(dir, `.partial-${pid}-${name}`);
+}
+
+/**
+ * Remove the partial downloads that a process which has died (an interrupted
+ * fetch) left in `dir`; those of live processes are theirs. Returns the names removed.
+ */
+export function removeStalePartials(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const stale = readdirSync(dir).filter((f) => {
+    const m = /^\.partial-(\d+)-/.exec(f);
+    return m !== null && !pidAlive(Number(m[1]));
+  });
+  for (const f of stale) rmSync(join(dir, f), { recursive: true, force: true });
+  return stale;
+}
+
 /** The machine's own Debian architecture, asked once. */
 let nativeArch: string | null = null;
 function dpkgNativeArch(): string {
@@ -94,7 +122,8 @@ async function aptDownload(spec: PackageSpec, cfg: KernelConfig, dir: string, lo
   const missingArch = foreignArchMissing(cfg, spec);
   if (missingArch !== null) throw missingArch;
   const request = aptRequest(spec.name, spec.version, spec.arch, dpkgNativeArch());
-  const partial = join(dir, `.partial-${process.pid}-${spec.name}`);
+  removeStalePartials(dir);
+  const partial = partialDir(dir, spec.name);
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
   try {
