@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,13 +10,13 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-const recipe = (sha: string): EntryRecipe => ({ kind: 'source', recipe: 1, inputs: { sha256: sha } });
+const recipe = (sha: string): EntryRecipe => ({ kind: 'source', recipe: 'r1', inputs: { sha256: sha } });
 const quiet = () => undefined;
 
 describe('content-addressed store', () => {
   it('names entries by kind and content hash, independent of key order', () => {
-    const a = entryKey({ kind: 'devel', recipe: 1, inputs: { x: 1, y: 2 } });
-    const b = entryKey({ kind: 'devel', recipe: 1, inputs: { y: 2, x: 1 } });
+    const a = entryKey({ kind: 'devel', recipe: 'r1', inputs: { x: 1, y: 2 } });
+    const b = entryKey({ kind: 'devel', recipe: 'r1', inputs: { y: 2, x: 1 } });
     expect(a).toBe(b);
     expect(a).toMatch(/^devel-[0-9a-f]{32}$/);
     expect(entryKey(recipe('1'))).not.toBe(entryKey(recipe('2')));
@@ -60,14 +60,35 @@ describe('content-addressed store', () => {
     expect(builds).toBe(1);
   });
 
-  it('takes over the lock of a dead process and discards its half-made entry', async () => {
+  it('takes over a lock its owner stopped refreshing (a dead process) and discards its half-made entry', async () => {
     const key = entryKey(recipe('4'));
-    mkdirSync(join(root, '.locks'), { recursive: true });
     mkdirSync(join(root, '.tmp', `${key}.999999`), { recursive: true });
     mkdirSync(join(root, key)); // an entry dir without .entry.json: never trusted
-    writeFileSync(join(root, '.locks', `${key}.lock`), '999999\n'); // no such pid
+    const lock = join(root, '.locks', key);
+    mkdirSync(lock, { recursive: true });
+    const lastRefresh = new Date(Date.now() - 60_000); // its owner stopped refreshing it a minute ago
+    utimesSync(lock, lastRefresh, lastRefresh);
     const p = await materialize(recipe('4'), async (dir) => writeFileSync(join(dir, 'ok'), '1'), quiet, root);
     expect(existsSync(join(p, 'ok'))).toBe(true);
     expect(readdirSync(join(root, '.tmp'))).toEqual([]);
+    expect(readdirSync(join(root, '.locks'))).toEqual([]);
+  });
+
+  it('waits while another process holds a fresh lock, then finds its entry', async () => {
+    const key = entryKey(recipe('5'));
+    const lock = join(root, '.locks', key);
+    mkdirSync(lock, { recursive: true });
+    const said: string[] = [];
+    let builds = 0;
+    const other = setTimeout(() => {
+      mkdirSync(join(root, key));
+      writeFileSync(join(root, key, '.entry.json'), '{}');
+      rmSync(lock, { recursive: true });
+    }, 800);
+    const p = await materialize(recipe('5'), async () => void builds++, (l) => said.push(l), root);
+    clearTimeout(other);
+    expect(p).toBe(join(root, key));
+    expect(builds).toBe(0);
+    expect(said).toEqual([`store: waiting for another process that is making ${key}`]);
   });
 });

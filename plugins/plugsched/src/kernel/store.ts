@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { lock as lockDirectory } from 'proper-lockfile';
+import { PlugschedError } from '../util/errors';
 import { stableHash } from '../util/hash';
 import { writeJsonAtomic } from '../util/fs-atomic';
 import { defaultLogger, type Logger } from '../util/progress';
@@ -9,15 +11,16 @@ import { storeRoot } from './locations';
  * Content-addressed store for large trees (kernel source, devel tree, debug
  * vmlinux). An entry's name is its kind plus the hash of everything that made
  * it; an entry directory exists only when complete (built in a temp dir and
- * renamed into place), so nothing half-made is ever trusted. A lock file keeps
- * two processes from building the same entry twice; a lock whose owner died is
- * taken over.
+ * renamed into place), so nothing half-made is ever trusted. A lock keeps two
+ * processes from building the same entry twice: a directory (proper-lockfile)
+ * whose holder refreshes its mtime while it builds, so a lock that nobody has
+ * refreshed for LOCK_STALE_MS belongs to a process that died and is taken over.
  */
 
 export interface EntryRecipe {
   kind: string;
-  /** Bump when the way an entry is made changes. */
-  recipe: number;
+  /** A hash of the code that makes the entry (util/code-closure.ts codeHash). */
+  recipe: string;
   /** Everything that determines the content (package hashes, options). */
   inputs: Record<string, unknown>;
 }
@@ -26,45 +29,66 @@ export function entryKey(r: EntryRecipe): string {
   return `${r.kind}-${stableHash(r).slice(0, 32)}`;
 }
 
-export function entryPath(key: string, root = storeRoot()): string {
-  return join(root, key);
-}
-
 export function hasEntry(key: string, root = storeRoot()): boolean {
   return existsSync(join(root, key, '.entry.json'));
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** A lock not refreshed for this long is stale: its owner died (or was stopped). */
+const LOCK_STALE_MS = 30_000;
+/** How often the holder refreshes its lock: well inside LOCK_STALE_MS, so a busy event loop does not lose it. */
+const LOCK_UPDATE_MS = 5_000;
+
+interface HeldLock {
+  /** Set when another process took the lock over because this one did not refresh it in time. */
+  lost: Error | null;
+  release(): Promise<void>;
 }
 
-function tryLock(lock: string): boolean {
+/** Take the lock directory, or return null while a live process holds it. */
+async function tryLock(lockDir: string): Promise<HeldLock | null> {
+  const held: HeldLock = { lost: null, release: async () => undefined };
   try {
-    writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
-    return true;
+    const release = await lockDirectory(lockDir, {
+      lockfilePath: lockDir,
+      realpath: false,
+      stale: LOCK_STALE_MS,
+      update: LOCK_UPDATE_MS,
+      retries: 0,
+      onCompromised: (e) => {
+        held.lost = e;
+      },
+    });
+    // A lock that was taken over is the new owner's: leave it.
+    held.release = async () => {
+      if (held.lost === null) await release();
+    };
+    return held;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') return null;
+    throw e;
   }
-  let owner = NaN;
-  try {
-    owner = Number.parseInt(readFileSync(lock, 'utf8'), 10);
-  } catch {
-    return false; // released between our two calls: try again
-  }
-  if (Number.isFinite(owner) && pidAlive(owner)) return false;
-  // Stale lock of a dead process: take it over by renaming ours over it.
-  const mine = `${lock}.${process.pid}`;
-  writeFileSync(mine, `${process.pid}\n`);
-  renameSync(mine, lock);
-  return Number.parseInt(readFileSync(lock, 'utf8'), 10) === process.pid;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait for the lock of `key`, saying once that another process holds it. */
+async function acquire(lockDir: string, key: string, log: Logger): Promise<HeldLock> {
+  let waited = false;
+  for (;;) {
+    const held = await tryLock(lockDir);
+    if (held !== null) return held;
+    if (!waited) log(`store: waiting for another process that is making ${key}`);
+    waited = true;
+    await sleep(500);
+  }
+}
+
+function lockLost(key: string): PlugschedError {
+  return new PlugschedError(
+    `store: another process took over the lock of ${key} while this one was making it: this process did not refresh the lock for ${LOCK_STALE_MS / 1000} s (its event loop was blocked, or the machine slept). ` +
+      `Nothing was written; run again, and the entry is made once.`,
+  );
+}
 
 /**
  * Return the path of a complete entry, building it with `build(tmpDir)` when
@@ -77,13 +101,7 @@ export async function materialize(recipe: EntryRecipe, build: (dir: string) => P
   if (hasEntry(key, root)) return final;
   mkdirSync(join(root, '.locks'), { recursive: true });
   mkdirSync(join(root, '.tmp'), { recursive: true });
-  const lock = join(root, '.locks', `${key}.lock`);
-  let waited = false;
-  while (!tryLock(lock)) {
-    if (!waited) log(`store: waiting for another process that is making ${key}`);
-    waited = true;
-    await sleep(500);
-  }
+  const held = await acquire(join(root, '.locks', key), key, log);
   try {
     if (hasEntry(key, root)) return final;
     // We hold the lock: any temp dir or incomplete entry for this key is debris.
@@ -93,6 +111,7 @@ export async function materialize(recipe: EntryRecipe, build: (dir: string) => P
     mkdirSync(tmp, { recursive: true });
     try {
       await build(tmp);
+      if (held.lost !== null) throw lockLost(key);
       writeJsonAtomic(join(tmp, '.entry.json'), { key, ...recipe });
       renameSync(tmp, final);
     } catch (e) {
@@ -101,20 +120,6 @@ export async function materialize(recipe: EntryRecipe, build: (dir: string) => P
     }
     return final;
   } finally {
-    rmSync(lock, { force: true });
+    await held.release();
   }
-}
-
-/** Size in bytes of an entry (for messages and benchmarks). */
-export function entrySize(dir: string): number {
-  let total = 0;
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) total += statSync(p).size;
-    }
-  };
-  walk(dir);
-  return total;
 }

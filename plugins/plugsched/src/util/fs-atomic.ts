@@ -1,18 +1,16 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { sync as writeFileAtomicSync } from 'write-file-atomic';
 import { stableStringify } from './hash';
 
-/** Write a file so that readers see either the old or the complete new content. */
+/**
+ * Write a file so that readers see either the old or the complete new content
+ * (write-file-atomic: a temp file beside it, flushed, then renamed over it; the
+ * temp file is removed when the write fails).
+ */
 export function writeFileAtomic(path: string, content: string | Buffer): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, content);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomicSync(path, content);
 }
 
 /** Deterministic JSON (sorted keys, two-space indent, final newline). */
