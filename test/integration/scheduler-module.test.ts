@@ -109,7 +109,7 @@ describe('scheduler modules for Debian 6.1', () => {
 
     const release = '6.1.0-56-cloud-amd64';
     const payload = `/usr/lib/plugsched/${release}`;
-    const files = [`${payload}/VERSION`, `${payload}/boundary-summary.md`, `${payload}/plugsched-install`, `${payload}/scheduler.ko`, `${payload}/symbol-resolve`, `${payload}/tainted-functions.txt`, '/usr/lib/systemd/system/scheduler-hello-sched.service'];
+    const files = [`${payload}/VERSION`, `${payload}/boundary-summary.md`, `${payload}/plugsched-install`, `${payload}/scheduler.ko`, `${payload}/symbol-resolve`, '/usr/lib/systemd/system/scheduler-hello-sched.service'];
     const q = (args: string[]) => spawnSync('rpm', ['-qp', ...args, rpm], { encoding: 'utf8' }).stdout;
     expect(q(['-l']).trim().split('\n')).toEqual(files);
     expect(q(['--requires'])).toContain(`kernel-uname-r(${release})`);

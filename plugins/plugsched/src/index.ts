@@ -1,36 +1,32 @@
-import { readFileSync } from 'node:fs';
-import { basename, dirname, join, normalize } from 'node:path';
-import yaml from 'js-yaml';
-import { createNodesFromFiles, type CreateDependencies, type CreateNodes, type CreateNodesResult } from '@nx/devkit';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { createNodesFromFiles, type CreateNodes, type CreateNodesResult } from '@nx/devkit';
+import { loadKernelConfig } from './config/kernel-config';
+import { loadSchedulerConfig } from './config/scheduler-config';
+import { tryLoad } from './config/try-load';
 import { kernelProject } from './plugin/kernel-targets';
-import { schedulerDependencies } from './plugin/scheduler-dependencies';
 import { schedulerProject } from './plugin/scheduler-targets';
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no options yet; kept for nx.json's object form
 export type PlugschedPluginOptions = {};
 
-/** The boundary config a kernel.yaml names (relative to the workspace); bad files are left to the targets to report. */
+/** The boundary config a kernel.yaml names (relative to the workspace); the default one for a bad file, which its targets report. */
 function boundaryFileOf(workspaceRoot: string, kernelYaml: string): string {
-  let named: unknown;
-  try {
-    named = (yaml.load(readFileSync(join(workspaceRoot, kernelYaml), 'utf8')) as { boundary?: unknown } | null)?.boundary;
-  } catch {
-    named = undefined;
-  }
-  return normalize(join(dirname(kernelYaml), typeof named === 'string' ? named : 'boundary.yaml'));
+  const kernel = tryLoad(() => loadKernelConfig(kernelYaml, workspaceRoot));
+  return kernel === null ? join(dirname(kernelYaml), 'boundary.yaml') : relative(workspaceRoot, kernel.boundary);
 }
 
-/** The kernel a scheduler.yaml names, or null when it cannot be read (its targets report that). */
+/**
+ * The kernel project a scheduler.yaml names, or null when the file is bad or
+ * names no kernel project (its targets report that): an implicit dependency
+ * on a project that does not exist would fail every nx command.
+ */
 function kernelOf(workspaceRoot: string, schedulerYaml: string): string | null {
-  try {
-    const k = (yaml.load(readFileSync(join(workspaceRoot, schedulerYaml), 'utf8')) as { kernel?: unknown } | null)?.kernel;
-    return typeof k === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(k) ? k : null;
-  } catch {
-    return null;
-  }
+  const kernel = tryLoad(() => loadSchedulerConfig(schedulerYaml, workspaceRoot))?.kernel;
+  return kernel !== undefined && existsSync(join(workspaceRoot, 'kernels', kernel, 'kernel.yaml')) ? kernel : null;
 }
 
-/** kernels/<id>/kernel.yaml -> kernel project <id>; schedulers/<name>/scheduler.yaml -> scheduler project <name>. */
+/** kernels/<id>/kernel.yaml -> kernel project <id>; schedulers/<name>/scheduler.yaml -> scheduler project <name>, depending on its kernel. */
 function createProjectNode(configFile: string, workspaceRoot: string): CreateNodesResult {
   const root = dirname(configFile);
   const project = basename(configFile) === 'kernel.yaml' ? kernelProject(root, boundaryFileOf(workspaceRoot, configFile)) : schedulerProject(root, kernelOf(workspaceRoot, configFile));
@@ -44,6 +40,3 @@ export const createNodes: CreateNodes<PlugschedPluginOptions> = [
 
 /** Older Nx releases look for this name. */
 export const createNodesV2 = createNodes;
-
-/** Each scheduler depends on the kernel its scheduler.yaml names (so `nx graph` and affected see it). */
-export const createDependencies: CreateDependencies<PlugschedPluginOptions> = (_options, context) => schedulerDependencies(context);

@@ -1,5 +1,6 @@
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import schema from './schemas/kernel.schema.json';
+import { diskFiles, type ConfigFiles } from './config-files';
 import { validateWithSchema } from './validate';
 import { readYamlFile } from './yaml';
 import { PlugschedError } from '../util/errors';
@@ -92,12 +93,12 @@ function checkRoles(y: KernelYaml, file: string): void {
     if (count(role) > 1) fail(file, 'packages', `has ${count(role)} packages with role "${role}"`, `List at most one "${role}" package.`);
 }
 
-/** Parse and validate kernels/<id>/kernel.yaml. */
-export function loadKernelConfig(kernelYamlPath: string, workspaceRoot: string): KernelConfig {
+/** Parse and validate kernels/<id>/kernel.yaml (from the disk, or the `files` a generator sees). */
+export function loadKernelConfig(kernelYamlPath: string, workspaceRoot: string, files: ConfigFiles = diskFiles): KernelConfig {
   const abs = resolve(workspaceRoot, kernelYamlPath);
   const dir = dirname(abs);
   const file = relative(workspaceRoot, abs) || abs;
-  const y = validateWithSchema<KernelYaml>(schema, readYamlFile(abs, file), file, KERNEL_FORMAT_DOC);
+  const y = validateWithSchema<KernelYaml>(schema, readYamlFile(abs, file, files), file, KERNEL_FORMAT_DOC);
   checkRoles(y, file);
   const packages: PackageSpec[] = y.packages
     .filter((p) => p.path === undefined)

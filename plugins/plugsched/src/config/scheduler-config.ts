@@ -1,6 +1,6 @@
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { readdirSync, existsSync } from 'node:fs';
 import schema from './schemas/scheduler.schema.json';
+import { diskFiles, type ConfigFiles } from './config-files';
 import { validateWithSchema } from './validate';
 import { readYamlFile } from './yaml';
 
@@ -27,16 +27,16 @@ export interface SchedulerConfig {
 
 export const SCHEDULER_FORMAT_DOC = 'plugins/plugsched/docs/scheduler-yaml.md';
 
-export function listPatches(dir: string): string[] {
+export function listPatches(dir: string, files: ConfigFiles = diskFiles): string[] {
   const pdir = join(dir, 'patches');
-  if (!existsSync(pdir)) return [];
-  return readdirSync(pdir).filter((f) => f.endsWith('.patch')).sort().map((f) => join(pdir, f));
+  return files.list(pdir).filter((f) => f.endsWith('.patch')).sort().map((f) => join(pdir, f));
 }
 
-export function loadSchedulerConfig(path: string, workspaceRoot: string): SchedulerConfig {
+/** Parse and validate schedulers/<name>/scheduler.yaml (from the disk, or the `files` a generator sees). */
+export function loadSchedulerConfig(path: string, workspaceRoot: string, files: ConfigFiles = diskFiles): SchedulerConfig {
   const abs = resolve(workspaceRoot, path);
   const file = relative(workspaceRoot, abs);
-  const y = validateWithSchema<SchedulerYaml>(schema, readYamlFile(abs, file), file, SCHEDULER_FORMAT_DOC);
+  const y = validateWithSchema<SchedulerYaml>(schema, readYamlFile(abs, file, files), file, SCHEDULER_FORMAT_DOC);
   const dir = dirname(abs);
-  return { name: basename(dir), dir, file, kernel: y.kernel, version: y.version, description: y.description ?? '', marker: y.marker ?? null, patches: listPatches(dir) };
+  return { name: basename(dir), dir, file, kernel: y.kernel, version: y.version, description: y.description ?? '', marker: y.marker ?? null, patches: listPatches(dir, files) };
 }

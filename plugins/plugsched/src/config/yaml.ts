@@ -1,16 +1,20 @@
-import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { PlugschedError } from '../util/errors';
+import { diskFiles, type ConfigFiles } from './config-files';
+
+function cannotRead(shownAs: string, why: string): PlugschedError {
+  return new PlugschedError(`${shownAs} cannot be read (${why}). Check that the file exists and is readable.`);
+}
 
 /** Read a YAML file, turning syntax errors into a message with the file, line and column. */
-export function readYamlFile(path: string, shownAs: string = path): unknown {
-  let text: string;
+export function readYamlFile(path: string, shownAs: string = path, files: ConfigFiles = diskFiles): unknown {
+  let text: string | null;
   try {
-    text = readFileSync(path, 'utf8');
+    text = files.read(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new PlugschedError(`${shownAs} cannot be read (${code ?? String(e)}). Check that the file exists and is readable.`);
+    throw cannotRead(shownAs, (e as NodeJS.ErrnoException).code ?? String(e));
   }
+  if (text === null) throw cannotRead(shownAs, 'ENOENT');
   try {
     return yaml.load(text, { filename: shownAs, schema: yaml.DEFAULT_SCHEMA });
   } catch (e) {

@@ -5,6 +5,7 @@
  */
 import { itemAt, topLevelItems, type CItem } from './c-items';
 import type { Edit } from './edits';
+import { REDIRECT_BODY_PREFIX } from './redirect-prefixes';
 import { externDeclaration } from './variables';
 
 export type FunctionAction =
@@ -50,11 +51,6 @@ export const FROZEN_SIGNATURE = (kind: 'INTERFACE' | 'CALLBACK', name: string) =
 
 /** File-scope macro invocations that only make sense in the kernel image (init-time registration). */
 const INIT_ONLY_ITEM = /^(?:early_initcall|core_initcall|postcore_initcall|arch_initcall|subsys_initcall|fs_initcall|device_initcall|late_initcall|pure_initcall|__initcall|early_param|__setup|core_param|module_init|module_exit)\s*\(/;
-
-/** The module-side name of a redirected function's body. */
-export const REDIRECT_BODY_PREFIX = '__mod_';
-/** The symbol the module uses for the kernel's copy of a redirected function (resolved at install). */
-export const REDIRECT_ORIG_PREFIX = '__orig_';
 
 /** A definition's header as a plain external declaration: no static, inline or comments. */
 export function functionHeader(text: string, start: number, bodyStart: number): string {

@@ -81,8 +81,9 @@ export function unpackRpm(rpm: string, dest: string, log: Logger = defaultLogger
 }
 
 /**
- * Run an SRPM's %prep with rpmbuild (-bp --nodeps) in a private topdir, so the
- * distro's own patches are applied exactly as its build would.
+ * Run an SRPM's %prep with rpmbuild -rp --nodeps (-bp takes a spec file; -rp
+ * the source package itself) in a private topdir, so the distro's own patches
+ * are applied exactly as its build would.
  */
 export async function prepSrpm(srpm: string, topdir: string, log: Logger = defaultLogger): Promise<void> {
   requireTool('rpmbuild', 'rpm', 'prepare the kernel source from an SRPM');

@@ -6,13 +6,12 @@
  * install time symbol-resolve moves them by the KASLR slide of _text
  * (tools/installer/symbol-resolve.c). Pure: symbols in, lines out.
  */
+import { REDIRECT_ORIG_PREFIX } from '../extract/redirect-prefixes';
 
 export interface KernelSymbol {
   name: string;
   addr: bigint;
 }
-
-const ORIG_PREFIX = '__orig_';
 
 /**
  * "name hexaddr" lines, sorted by name, for every undefined name the kernel defines (__orig_X
@@ -23,7 +22,7 @@ const ORIG_PREFIX = '__orig_';
 export function linkAddressLines(undefinedNames: string[], kernel: KernelSymbol[], sympos: Map<string, number>): string[] {
   const byName = new Map<string, bigint[]>();
   for (const s of kernel) byName.set(s.name, [...(byName.get(s.name) ?? []), s.addr]);
-  const wanted = new Set(undefinedNames.map((n) => (n.startsWith(ORIG_PREFIX) ? n.slice(ORIG_PREFIX.length) : n)).filter(Boolean));
+  const wanted = new Set(undefinedNames.map((n) => (n.startsWith(REDIRECT_ORIG_PREFIX) ? n.slice(REDIRECT_ORIG_PREFIX.length) : n)).filter(Boolean));
   wanted.add('_text');
   wanted.add('_stext');
   const lines: string[] = [];

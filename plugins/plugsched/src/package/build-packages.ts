@@ -15,8 +15,6 @@ export interface PackageSources {
   ko: string;
   installer: string;
   resolver: string;
-  /** Text of tainted-functions.txt (one "name sympos" per line). */
-  tainted: string;
   boundarySummary: string;
 }
 
@@ -39,7 +37,6 @@ function stage(root: string, p: PackageInput, s: PackageSources): string[] {
     put(`${dir}/scheduler.ko`, (d) => copyFileSync(s.ko, d), 0o644),
     put(`${dir}/plugsched-install`, (d) => copyFileSync(s.installer, d), 0o755),
     put(`${dir}/symbol-resolve`, (d) => copyFileSync(s.resolver, d), 0o755),
-    put(`${dir}/tainted-functions.txt`, (d) => writeFileSync(d, s.tainted), 0o644),
     put(`${dir}/boundary-summary.md`, (d) => writeFileSync(d, s.boundarySummary), 0o644),
     put(`${dir}/VERSION`, (d) => writeFileSync(d, `${p.variant} ${p.version} ${p.kernelId} ${p.release}\n`), 0o644),
     put(`/usr/lib/systemd/system/${unitName(p.variant)}`, (d) => writeFileSync(d, systemdUnit(p)), 0o644),

@@ -4,8 +4,8 @@
  *
  * Layout, all under /usr/lib/plugsched/<kernel release>/ (one scheduler per
  * kernel: packages of two variants for one release conflict):
- *   scheduler.ko, plugsched-install, symbol-resolve, tainted-functions.txt,
- *   boundary-summary.md, VERSION
+ *   scheduler.ko, plugsched-install, symbol-resolve, boundary-summary.md,
+ *   VERSION
  * and /usr/lib/systemd/system/scheduler-<variant>.service, which installs
  * the scheduler at boot on the matching kernel only.
  */

@@ -1,25 +1,19 @@
 /**
  * Live-update scenarios in a VM, shared by the tests, the main job and the
  * vm-test target: boot the kernel, install the scheduler module the way a
- * host would (tools/installer), exercise it (tools/vm/scenarios/*.sh, each a
- * function using tools/vm/lib.sh), roll back, and report every step as
+ * host would (tools/installer), exercise it (tools/vm/scenarios, see
+ * scenarios.ts), roll back, and report every step as
  * PLUGSCHED-CHECK lines for the judge.
  */
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PlugschedError } from '../util/errors';
 import type { DevelTree } from '../kernel/devel';
 import { isHostArch, type KernelArch } from '../util/host-arch';
 import { guestBusybox, guestProgram } from './helpers';
 import { buildInitramfs } from './initramfs';
 import { judgeConsole, type Verdict } from './judge';
 import { bootVm, type VmRun } from './qemu';
-
-/** Every scenario of tools/vm/scenarios, in the order a full run takes them. */
-export const ALL_SCENARIOS = ['live-update', 'conflict', 'features', 'syscalls', 'sysctls', 'cycles', 'hotplug', 'cpu-max', 'mem-pressure', 'threads-10k'] as const;
-
-/** What vm-test runs unless told otherwise (the whole set within a few minutes under TCG). */
-export const DEFAULT_VM_SCENARIOS = ALL_SCENARIOS;
+import { pickScenarios, vmScenarios } from './scenarios';
+import { toolPath } from '../util/tools';
 
 export interface LiveUpdateOptions {
   workspaceRoot: string;
@@ -32,7 +26,7 @@ export interface LiveUpdateOptions {
   memMiB?: number;
   /** A line the variant prints once it runs (dmesg), e.g. the hello example's greeting. */
   expectMessage?: string;
-  /** Scenario names (tools/vm/scenarios/<name>.sh); default: live-update only. */
+  /** Scenario names (scenarios.ts), in the order to run them; default: live-update only. */
   scenarios?: string[];
   workDir: string;
   logFile?: string;
@@ -66,12 +60,6 @@ export function workloadPace(guest: KernelArch, tcg: 'multi' | 'single' = 'multi
 
 const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** The scenario names that exist, or an error naming the unknown one and the choices. */
-export function checkScenarioNames(names: string[], available: string[]): void {
-  for (const n of names)
-    if (!available.includes(n)) throw new PlugschedError(`Unknown VM scenario "${n}": the scenarios are ${available.join(', ')} (tools/vm/scenarios/<name>.sh).`);
-}
-
 /** The guest script (busybox sh): the helpers, each scenario's file, then the scenarios in order. */
 export function liveUpdateScript(scenarios: string[], expectMessage?: string, interactive = false, env: Record<string, string> = {}): string {
   return [
@@ -89,24 +77,23 @@ export function liveUpdateScript(scenarios: string[], expectMessage?: string, in
 }
 
 export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateResult> {
-  const scenarioDir = join(o.workspaceRoot, 'tools', 'vm', 'scenarios');
-  const scenarios = o.scenarios ?? ['live-update'];
-  checkScenarioNames(scenarios, readdirSync(scenarioDir).filter((f) => f.endsWith('.sh')).map((f) => f.slice(0, -3)));
+  const picked = pickScenarios(o.scenarios ?? ['live-update'], vmScenarios(o.workspaceRoot));
+  const scenarios = picked.map((s) => s.name);
   const arch = o.devel.arch;
   const [resolver, spinners, schedtool, busybox] = await Promise.all([
-    o.resolver ?? guestProgram(o.workspaceRoot, 'tools/installer/symbol-resolve.c', arch),
-    guestProgram(o.workspaceRoot, 'spinners', arch),
-    guestProgram(o.workspaceRoot, 'schedtool', arch),
+    o.resolver ?? guestProgram(toolPath(o.workspaceRoot, 'installer', 'symbol-resolve.c'), arch),
+    guestProgram(toolPath(o.workspaceRoot, 'vm', 'spinners.c'), arch),
+    guestProgram(toolPath(o.workspaceRoot, 'vm', 'schedtool.c'), arch),
     guestBusybox(arch),
   ]);
   const initramfs = join(o.workDir, `live-update-${o.cpus}.cpio.gz`);
   await buildInitramfs({
     outFile: initramfs,
     files: [
-      { src: join(o.workspaceRoot, 'tools', 'vm', 'lib.sh'), dest: '/plugsched/lib.sh' },
-      ...scenarios.map((s) => ({ src: join(scenarioDir, `${s}.sh`), dest: `/plugsched/scenarios/${s}.sh` })),
+      { src: toolPath(o.workspaceRoot, 'vm', 'lib.sh'), dest: '/plugsched/lib.sh' },
+      ...picked.map((s) => ({ src: toolPath(o.workspaceRoot, 'vm', 'scenarios', s.file), dest: `/plugsched/scenarios/${s.name}.sh` })),
       { src: resolver, dest: '/bin/symbol-resolve', mode: 0o755 },
-      { src: o.installer ?? join(o.workspaceRoot, 'tools', 'installer', 'plugsched-install'), dest: '/bin/plugsched-install', mode: 0o755 },
+      { src: o.installer ?? toolPath(o.workspaceRoot, 'installer', 'plugsched-install'), dest: '/bin/plugsched-install', mode: 0o755 },
       { src: spinners, dest: '/bin/spinners', mode: 0o755 },
       { src: schedtool, dest: '/bin/schedtool', mode: 0o755 },
       { src: o.ko, dest: '/plugsched/scheduler.ko' },

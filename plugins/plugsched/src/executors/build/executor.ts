@@ -5,27 +5,22 @@ import { ensureDevel } from '../../kernel/devel';
 import { buildPackages } from '../../package/build-packages';
 import { PlugschedError } from '../../util/errors';
 import { guestProgram } from '../../vm/helpers';
+import { toolPath } from '../../util/tools';
 import type { ExecutorResult } from '../kernel-step';
 import { runSchedulerStep } from '../scheduler-step';
-
-/** "PLUGSCHED_TAINTED(name, pos)" lines -> "name pos" lines. */
-export function taintedList(header: string): string {
-  return [...header.matchAll(/^PLUGSCHED_TAINTED\((\w+), (\d+)\)$/gm)].map((m) => `${m[1]} ${m[2]}\n`).join('');
-}
 
 /** The variant's packages: dist/schedulers/<name>/packages/{*.rpm,*.deb}. */
 export default async function buildExecutor(_options: Record<string, never>, context: ExecutorContext): Promise<ExecutorResult> {
   return runSchedulerStep(context, ['packages'], async ({ workspaceRoot, scheduler, kernel, outDir, log }) => {
     const ko = join(outDir, 'scheduler.ko');
-    const tainted = join(outDir, 'src', 'kernel', 'sched', 'plugsched', 'tainted.h');
     const summary = join(workspaceRoot, 'dist', 'kernels', kernel.id, 'boundary', 'summary.md');
-    for (const f of [ko, tainted, summary])
+    for (const f of [ko, summary])
       if (!existsSync(f)) throw new PlugschedError(`${f.replace(`${workspaceRoot}/`, '')} is missing; run "nx run ${scheduler.name}:module" first.`);
     const devel = await ensureDevel(kernel, log);
-    const resolver = await guestProgram(workspaceRoot, 'tools/installer/symbol-resolve.c', devel.arch);
+    const resolver = await guestProgram(toolPath(workspaceRoot, 'installer', 'symbol-resolve.c'), devel.arch);
     const built = await buildPackages(
       { variant: scheduler.name, version: scheduler.version, description: scheduler.description, kernelId: kernel.id, release: devel.kernelRelease, arch: devel.arch },
-      { ko, installer: join(workspaceRoot, 'tools', 'installer', 'plugsched-install'), resolver, tainted: taintedList(readFileSync(tainted, 'utf8')), boundarySummary: readFileSync(summary, 'utf8') },
+      { ko, installer: toolPath(workspaceRoot, 'installer', 'plugsched-install'), resolver, boundarySummary: readFileSync(summary, 'utf8') },
       join(outDir, 'packages'),
       log,
     );

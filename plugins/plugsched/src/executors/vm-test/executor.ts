@@ -6,7 +6,8 @@ import { ensureDevel } from '../../kernel/devel';
 import { payloadDir } from '../../package/payload';
 import { PlugschedError } from '../../util/errors';
 import { run } from '../../util/run';
-import { DEFAULT_VM_SCENARIOS, runLiveUpdate } from '../../vm/live-update';
+import { runLiveUpdate } from '../../vm/live-update';
+import { fullRunScenarios } from '../../vm/scenarios';
 import type { ExecutorResult } from '../kernel-step';
 import { runSchedulerStep } from '../scheduler-step';
 
@@ -36,7 +37,7 @@ export default async function vmTestExecutor(options: VmTestOptions, context: Ex
   return runSchedulerStep(context, ['vm-test.log', 'vm-test.json'], async ({ workspaceRoot, scheduler, kernel, outDir, log }) => {
     const devel = await ensureDevel(kernel, log);
     const cpus = options.cpus ?? 2;
-    const scenarios = typeof options.scenarios === 'string' ? options.scenarios.split(',').map((s) => s.trim()).filter(Boolean) : (options.scenarios ?? [...DEFAULT_VM_SCENARIOS]);
+    const scenarios = typeof options.scenarios === 'string' ? options.scenarios.split(',').map((s) => s.trim()).filter(Boolean) : (options.scenarios ?? fullRunScenarios(workspaceRoot));
     const work = mkdtempSync(join(tmpdir(), 'plugsched-vm-test-'));
     try {
       log(`vm-test: booting ${devel.kernelRelease} in QEMU with ${cpus} vCPUs${options.tcg === 'single' ? ' (single-threaded TCG when KVM is not usable)' : ''}; scenarios: ${scenarios.join(', ')}`);

@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { logger, type GeneratorCallback, type Tree } from '@nx/devkit';
-import { load } from 'js-yaml';
+import type { KernelConfig } from '../../config/kernel-config';
 import { aptCacheFacts, dpkgArchitecture } from '../../kernel/apt-cache';
 import { resolveDebianKernel, type AptFacts, type ResolvedKernel, type ResolvedPackage } from '../../kernel/debian-release';
 import { PlugschedError } from '../../util/errors';
 import { versionOption } from '../version-option';
 import { debianKernelYaml } from '../kernel/kernel-yaml';
+import { loadTreeKernel, treeSchedulers } from '../workspace-projects';
 
 export interface BumpGeneratorSchema {
   kernel: string;
@@ -16,27 +17,11 @@ export interface BumpGeneratorSchema {
   check?: boolean;
 }
 
-interface KernelYamlFields {
-  distro?: string;
-  source?: string;
-  line?: string;
-  version?: string;
-  flavour?: string;
-  arch?: string;
-  boundary?: string;
-  packages?: { name?: string; version?: string; sha256?: string }[];
-}
-
 /** Scheduler variants built for `kernel` (schedulers/<name>/scheduler.yaml naming it), sorted. */
 export function variantsOf(tree: Tree, kernel: string): string[] {
-  if (!tree.exists('schedulers')) return [];
-  return tree
-    .children('schedulers')
-    .filter((s) => {
-      const text = tree.read(`schedulers/${s}/scheduler.yaml`, 'utf8');
-      return text !== null && new RegExp(`^kernel:\\s*"?${kernel.replace(/[.]/g, '\\.')}"?\\s*$`, 'm').test(text);
-    })
-    .sort();
+  return treeSchedulers(tree)
+    .filter((s) => s.kernel === kernel)
+    .map((s) => s.name);
 }
 
 /** The lines of an nx run's output that say why a variant's patches do not apply. */
@@ -64,10 +49,10 @@ function checkPatches(root: string, kernel: string, version: string, variants: s
 }
 
 /** The packages of `k` whose pin (version or sha256) is not the one in the old kernel.yaml. */
-function repinned(old: KernelYamlFields, k: ResolvedKernel): ResolvedPackage[] {
+function repinned(old: KernelConfig, k: ResolvedKernel): ResolvedPackage[] {
   return k.packages.filter((p) => {
-    const was = old.packages?.find((o) => o.name === p.name);
-    return !was || (was.version ?? old.version) !== (p.version ?? k.version) || was.sha256 !== p.sha256;
+    const was = old.packages.find((o) => o.name === p.name);
+    return !was || was.version !== (p.version ?? k.version) || was.sha256 !== p.sha256;
   });
 }
 
@@ -76,35 +61,33 @@ function repinned(old: KernelYamlFields, k: ResolvedKernel): ResolvedPackage[] {
  * patches are to be checked against the result: the kernel's, or none when its sources did not change.
  */
 export function bumpGeneratorWith(tree: Tree, raw: BumpGeneratorSchema, apt: AptFacts, hostArch = 'amd64'): string[] {
+  return bumpKernel(tree, loadTreeKernel(tree, raw.kernel), raw, apt, hostArch);
+}
+
+/** Move the kernel `cfg` (its loaded kernel.yaml) to raw.version. */
+function bumpKernel(tree: Tree, cfg: KernelConfig, raw: BumpGeneratorSchema, apt: AptFacts, hostArch: string): string[] {
   const options = { ...raw, version: versionOption(raw.version, process.argv, 'bump') };
-  const path = `kernels/${options.kernel}/kernel.yaml`;
-  const text = tree.read(path, 'utf8');
-  if (text === null) {
-    const known = tree.exists('kernels') ? tree.children('kernels').filter((k) => tree.exists(`kernels/${k}/kernel.yaml`)) : [];
-    throw new PlugschedError(`There is no kernel project "${options.kernel}" (${path}). Known kernels: ${known.join(', ') || 'none'}.`);
-  }
-  const y = (load(text) ?? {}) as KernelYamlFields;
-  if (y.distro !== 'debian' || y.source !== 'deb')
-    throw new PlugschedError(`${path}: bump reads Debian's apt metadata and needs "distro: debian" and "source: deb" (this kernel has distro "${y.distro}", source "${y.source}"); edit its versions and sha256s by hand.`);
-  if (!y.line || !y.flavour || !y.arch) throw new PlugschedError(`${path}: fields "line", "flavour" and "arch" are needed to bump; see plugins/plugsched/docs/kernel-yaml.md.`);
+  const path = cfg.file;
+  if (cfg.distro !== 'debian' || cfg.source !== 'deb')
+    throw new PlugschedError(`${path}: bump reads Debian's apt metadata and needs "distro: debian" and "source: deb" (this kernel has distro "${cfg.distro}", source "${cfg.source}"); edit its versions and sha256s by hand.`);
   const m = /^(?:\d+:)?(\d+\.\d+)/.exec(options.version);
-  if (!m || m[1] !== y.line)
+  if (!m || m[1] !== cfg.line)
     throw new PlugschedError(
-      `--version=${options.version} is not a release of the ${y.line} line of ${path}. A bump stays within its line; for another line make a new kernel project with "nx g @plugsched/nx:kernel ${options.version}".`,
+      `--version=${options.version} is not a release of the ${cfg.line} line of ${path}. A bump stays within its line; for another line make a new kernel project with "nx g @plugsched/nx:kernel ${options.version}".`,
     );
   const variants = variantsOf(tree, options.kernel);
-  logger.info(`bump: reading apt's metadata for linux ${options.version} ${y.flavour} (${y.arch})...`);
-  const k = resolveDebianKernel({ version: options.version, flavour: y.flavour, arch: y.arch, line: y.line, hostArch }, apt);
-  const written = debianKernelYaml(k, y.boundary ?? 'boundary.yaml');
-  if (y.version === options.version) {
+  logger.info(`bump: reading apt's metadata for linux ${options.version} ${cfg.flavour} (${cfg.arch})...`);
+  const k = resolveDebianKernel({ version: options.version, flavour: cfg.flavour, arch: cfg.arch, line: cfg.line, hostArch }, apt);
+  const written = debianKernelYaml(k, relative(cfg.dir, cfg.boundary));
+  if (cfg.version === options.version) {
     // Same release: the archive may have moved under it (linux-kbuild-<line> is not ABI-versioned, so apt
     // keeps only its newest build); re-pin what apt now has, or say the pins still hold.
-    if (written === text) {
+    if (written === tree.read(path, 'utf8')) {
       logger.info(`bump: ${options.kernel} is already at ${options.version} and every pin matches apt's metadata; nothing to do.`);
       return [];
     }
     tree.write(path, written);
-    const changed = repinned(y, k);
+    const changed = repinned(cfg, k);
     logger.info(
       `bump: ${options.kernel} stays at ${options.version}; re-pinned to what apt has now: ` +
         `${changed.map((p) => `${p.name} ${p.version ?? k.version}`).join(', ') || "none (kernel.yaml rewritten in the generator's form)"}.`,
@@ -115,7 +98,7 @@ export function bumpGeneratorWith(tree: Tree, raw: BumpGeneratorSchema, apt: Apt
   tree.write(path, written);
   const moved = k.packages.filter((p) => p.version !== undefined).map((p) => `${p.name} ${p.version}`);
   logger.info(
-    `bump: ${options.kernel} ${y.version} -> ${k.version} (uname -r ${k.release}); ${k.packages.length} packages re-pinned` +
+    `bump: ${options.kernel} ${cfg.version} -> ${k.version} (uname -r ${k.release}); ${k.packages.length} packages re-pinned` +
       (moved.length > 0 ? `; not in the archive at ${k.version}, taken at the version the headers accept: ${moved.join(', ')}` : '') +
       `. Variants on this kernel: ${variants.join(', ') || 'none'}.`,
   );
@@ -123,8 +106,8 @@ export function bumpGeneratorWith(tree: Tree, raw: BumpGeneratorSchema, apt: Apt
 }
 
 export default async function bumpGenerator(tree: Tree, options: BumpGeneratorSchema): Promise<GeneratorCallback | void> {
-  const arch = /^arch:\s*(\S+)/m.exec(tree.read(`kernels/${options.kernel}/kernel.yaml`, 'utf8') ?? '')?.[1] ?? 'amd64';
-  const variants = bumpGeneratorWith(tree, options, aptCacheFacts(arch), dpkgArchitecture());
+  const kernel = loadTreeKernel(tree, options.kernel);
+  const variants = bumpKernel(tree, kernel, options, aptCacheFacts(kernel.arch), dpkgArchitecture());
   if (options.check === false || variants.length === 0) return;
   const version = versionOption(options.version, process.argv, 'bump');
   return () => checkPatches(tree.root, options.kernel, version, variants);

@@ -3,6 +3,7 @@ import { aptCacheFacts, dpkgArchitecture } from '../../kernel/apt-cache';
 import { resolveDebianKernel, type AptFacts } from '../../kernel/debian-release';
 import { PlugschedError } from '../../util/errors';
 import { versionOption } from '../version-option';
+import { kernelExists, treeKernels } from '../workspace-projects';
 import { debianKernelYaml } from './kernel-yaml';
 
 export interface KernelGeneratorSchema {
@@ -16,16 +17,9 @@ export interface KernelGeneratorSchema {
   boundaryFrom?: string;
 }
 
-/** Kernel projects of the workspace: id -> the "line" field of their kernel.yaml. */
+/** Kernel projects of the workspace: id -> the kernel line of their kernel.yaml. */
 export function kernelLines(tree: Tree): Map<string, string> {
-  const out = new Map<string, string>();
-  if (!tree.exists('kernels')) return out;
-  for (const id of tree.children('kernels').sort()) {
-    const text = tree.read(`kernels/${id}/kernel.yaml`, 'utf8');
-    const line = text === null ? null : /^line:\s*"?([0-9.]+)"?\s*$/m.exec(text);
-    if (line) out.set(id, line[1]);
-  }
-  return out;
+  return new Map(treeKernels(tree).map((k) => [k.id, k.line]));
 }
 
 /** Copy every file of kernels/<from>/ but kernel.yaml (the boundary config and the files it names). */
@@ -64,7 +58,7 @@ export function kernelGeneratorWith(tree: Tree, options: KernelGeneratorSchema, 
       `No kernel project of the ${k.line} line exists to take the boundary config from (kernels: ${[...lines.keys()].join(', ') || 'none'}). ` +
         `Write kernels/${id}/boundary.yaml for Linux ${k.line} (plugins/plugsched/docs/boundary-yaml.md), or pass --boundaryFrom=<kernel id> to start from another line's config.`,
     );
-  if (!tree.exists(`kernels/${from}/kernel.yaml`)) throw new PlugschedError(`--boundaryFrom=${from}: kernels/${from}/kernel.yaml does not exist.`);
+  if (!kernelExists(tree, from)) throw new PlugschedError(`--boundaryFrom=${from}: kernels/${from}/kernel.yaml does not exist.`);
   tree.write(`kernels/${id}/kernel.yaml`, debianKernelYaml(k));
   const copied = copyBoundary(tree, from, id);
   logger.info(`kernel: kernels/${id} for ${k.release} (${k.packages.length} packages pinned by sha256); boundary config from kernels/${from}: ${copied.join(', ')}`);

@@ -1,5 +1,6 @@
 import type { Tree } from '@nx/devkit';
 import { PlugschedError } from '../../util/errors';
+import { kernelExists, unknownKernelError } from '../workspace-projects';
 
 export interface SchedulerGeneratorSchema {
   name: string;
@@ -42,10 +43,7 @@ export function schedulerFiles(o: Required<SchedulerGeneratorSchema>): Record<st
 
 export default async function schedulerGenerator(tree: Tree, options: SchedulerGeneratorSchema): Promise<void> {
   const o = { kernel: 'debian-6.1-cloud-amd64', version: '0.1.0', description: '', ...options };
-  if (!tree.exists(`kernels/${o.kernel}/kernel.yaml`)) {
-    const known = tree.exists('kernels') ? tree.children('kernels').filter((k) => tree.exists(`kernels/${k}/kernel.yaml`)) : [];
-    throw new PlugschedError(`There is no kernel project "${o.kernel}" (kernels/${o.kernel}/kernel.yaml). Known kernels: ${known.join(', ') || 'none'}. Pass --kernel=<one of them>.`);
-  }
+  if (!kernelExists(tree, o.kernel)) throw unknownKernelError(tree, o.kernel, 'Pass --kernel=<one of them>.');
   if (tree.exists(`schedulers/${o.name}`)) throw new PlugschedError(`schedulers/${o.name} already exists; choose another name or edit that variant.`);
   for (const [path, text] of Object.entries(schedulerFiles(o))) tree.write(path, text);
 }
