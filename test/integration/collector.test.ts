@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCollector, runCollector, SCHED_UNITS_6_1, toolchainFor, type CollectOptions } from '../../plugins/plugsched/src/boundary/collect';
+import { buildCollector, runCollector, SCHED_UNITS_6_1, type CollectOptions } from '../../plugins/plugsched/src/boundary/collect';
+import { toolchainFor } from '../../plugins/plugsched/src/toolchain/toolchain';
 import type { CollectedFunction, CollectedUnit } from '../../plugins/plugsched/src/boundary/collector-format';
 import { develTree, sourceTree, WORKSPACE } from '../support/kernel';
 

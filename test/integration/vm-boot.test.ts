@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guestProgram } from '../../plugins/plugsched/src/vm/helpers';
+import { toolPath } from '../../plugins/plugsched/src/util/tools';
 import { buildInitramfs } from '../../plugins/plugsched/src/vm/initramfs';
 import { judgeConsole } from '../../plugins/plugsched/src/vm/judge';
 import { bootVm } from '../../plugins/plugsched/src/vm/qemu';
@@ -43,7 +44,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('VM harness on the Debian 6.1 kernel', () => {
   it('boots, loads and unloads a module, and keeps 1000 threads running', async () => {
     const ko = buildModule('hello', 'static int __init h_init(void) { pr_info("plugsched-hello: loaded\\n"); return 0; }\nstatic void __exit h_exit(void) { pr_info("plugsched-hello: unloaded\\n"); }\nmodule_init(h_init);\nmodule_exit(h_exit);');
-    const spinners = await guestProgram(WORKSPACE, 'spinners');
+    const spinners = await guestProgram(toolPath(WORKSPACE, 'vm', 'spinners.c'));
     const run = await boot(
       [{ src: ko, dest: '/plugsched/hello.ko' }, { src: spinners, dest: '/bin/spinners', mode: 0o755 }],
       `scenario_begin module

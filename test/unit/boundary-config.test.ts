@@ -40,7 +40,7 @@ describe('boundary.yaml', () => {
 
 describe('boundary layout check', () => {
   it('names every boundary file missing from the kernel tree', async () => {
-    const { checkLayout } = await import('../../plugins/plugsched/src/boundary/pipeline');
+    const { checkLayout } = await import('../../plugins/plugsched/src/boundary/collect-step');
     const tree = mkdtempSync(join(tmpdir(), 'tree-'));
     try {
       const cfg = loadBoundaryConfig('kernels/debian-6.1-cloud-amd64/boundary.yaml', WORKSPACE);

@@ -10,52 +10,25 @@ import { join } from 'node:path';
 import { PlugschedError } from '../util/errors';
 import { sha256File, stableHash } from '../util/hash';
 import { defaultLogger, type Logger } from '../util/progress';
-import { isHostArch } from '../util/host-arch';
-import { requireTool, run } from '../util/run';
+import { run } from '../util/run';
+import { codeHash } from '../util/code-closure';
+import { toolPath } from '../util/tools';
+import type { Toolchain } from '../toolchain/toolchain';
 import { materialize } from '../kernel/store';
 import type { CollectedUnit } from './collector-format';
 
 export { DEFAULT_UNITS as SCHED_UNITS_6_1 } from '../config/boundary-config';
 
-export const COLLECTOR_RECIPE = 1;
-
-export interface Toolchain {
-  /** The kernel's compiler command, e.g. "gcc-12" or "aarch64-linux-gnu-gcc-12". */
-  cc: string;
-  /** The C++ compiler that builds the plugin for that compiler, e.g. "g++-12". */
-  cxx: string;
-  /** make ARCH=... */
-  arch: 'x86' | 'arm64';
-  crossCompile: string;
-  /** `cc --version` first line: what the plugin and the kernel objects are built with. */
-  version: string;
-}
-
-/** The compiler the distro built the kernel with, from CONFIG_CC_VERSION_TEXT ("gcc-12 (Debian 12.2.0-14) 12.2.0"). */
-export function compilerFromConfig(config: string): string | null {
-  const m = /^CONFIG_CC_VERSION_TEXT="([^"]*)"/m.exec(config);
-  return m ? m[1] : null;
-}
-
-export async function toolchainFor(configPath: string, arch: 'x86' | 'arm64'): Promise<Toolchain> {
-  const text = compilerFromConfig(readFileSync(configPath, 'utf8'));
-  const base = text?.split(' ')[0] ?? 'gcc';
-  const crossCompile = arch === 'arm64' && !isHostArch('arm64') ? 'aarch64-linux-gnu-' : '';
-  const cc = base.startsWith(crossCompile) ? base : `${crossCompile}${base}`;
-  const cxx = cc.replace(/gcc(-\d+)?$/, (_m, v: string | undefined) => `g++${v ?? ''}`).replace(crossCompile, '');
-  requireTool(cc, cc.includes('aarch64') ? 'gcc-12-aarch64-linux-gnu' : 'gcc-12', 'compile the scheduler translation units as the kernel was compiled');
-  requireTool(cxx, 'g++-12', 'build the collector GCC plugin');
-  const v = await run(cc, ['--version']);
-  return { cc, cxx, arch, crossCompile, version: v.stdout.split('\n')[0] ?? '' };
-}
+export type { Toolchain } from '../toolchain/toolchain';
 
 /** Build tools/gcc-collector into the store (once per plugin source and compiler). */
 export async function buildCollector(workspaceRoot: string, tc: Toolchain, log: Logger = defaultLogger): Promise<string> {
-  const src = join(workspaceRoot, 'tools', 'gcc-collector');
+  const src = toolPath(workspaceRoot, 'gcc-collector');
   const pluginInclude = (await run(tc.cc, ['-print-file-name=plugin'])).stdout.trim();
   if (!existsSync(join(pluginInclude, 'include', 'gcc-plugin.h')))
     throw new PlugschedError(`The GCC plugin headers for ${tc.cc} are missing (${pluginInclude}/include/gcc-plugin.h). Install them with "apt-get install ${tc.cc.includes('aarch64') ? 'gcc-12-plugin-dev-aarch64-linux-gnu' : 'gcc-12-plugin-dev'}" (tools/setup does), then run again.`);
-  const recipe = { kind: 'collector', recipe: COLLECTOR_RECIPE, inputs: { source: await sha256File(join(src, 'collector.cc')), makefile: await sha256File(join(src, 'Makefile')), cc: tc.version, cxx: tc.cxx } };
+  // the plugin is made by tools/gcc-collector and this function, with these compilers
+  const recipe = { kind: 'collector', recipe: codeHash({ files: ['boundary/collect.ts'], tools: ['gcc-collector'] }, workspaceRoot), inputs: { cc: tc.version, cxx: tc.cxx } };
   const entry = await materialize(recipe, async (dir) => {
     log(`collect: building the collector plugin for ${tc.version}`);
     const r = await run('make', ['-C', src, `O=${dir}`, `CXX=${tc.cxx}`, `PLUGIN_GCC=${tc.cc}`]);
@@ -99,7 +72,7 @@ async function make(o: CollectOptions, buildDir: string, targets: string[], what
  */
 export async function preparedBuildDir(o: CollectOptions): Promise<string> {
   const log = o.log ?? defaultLogger;
-  const recipe = { kind: 'kbuild', recipe: COLLECTOR_RECIPE, inputs: { source: o.sourceKey, config: await sha256File(o.kernelConfig), cc: o.toolchain.version, plugin: await sha256File(o.pluginSo), units: o.units, kcflags: stableHash(kbuildArgs(o, '')) } };
+  const recipe = { kind: 'kbuild', recipe: codeHash({ files: ['boundary/collect.ts'] }), inputs: { source: o.sourceKey, config: await sha256File(o.kernelConfig), cc: o.toolchain.version, plugin: await sha256File(o.pluginSo), units: o.units, kcflags: stableHash(kbuildArgs(o, '')) } };
   return materialize(recipe, async (dir) => {
     cpSync(o.kernelConfig, join(dir, '.config'));
     log('collect: make olddefconfig modules_prepare (the kernel\'s own config and kbuild)');

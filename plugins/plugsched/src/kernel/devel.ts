@@ -6,10 +6,12 @@ import { defaultLogger, type Logger } from '../util/progress';
 import { requireTool, run } from '../util/run';
 import { ensurePackages, type FetchedPackage } from './packages';
 import { entryKey, materialize, type EntryRecipe } from './store';
+import { codeHash } from '../util/code-closure';
+import type { KernelArch } from '../util/host-arch';
+import { compilerFromConfig } from '../toolchain/toolchain';
 import { isRealSystemMap, relativeFrom, relocateMakefile } from './tree-facts';
 import { unpackDeb, unpackRpm } from './unpack';
 
-export const DEVEL_RECIPE = 1;
 const DEVEL_ROLES: PackageRole[] = ['headers', 'kbuild', 'image', 'debug'];
 
 /** What a devel entry holds; every path is relative to the entry's root/ folder. */
@@ -23,6 +25,9 @@ export interface DevelManifest {
   systemMap: string;
   vmlinuz: string;
   config: string;
+  /** The kernel's CONFIG_CC_VERSION_TEXT: the compiler its modules are built with (toolchain/toolchain.ts). */
+  compiler: string | null;
+  arch: KernelArch;
   packages: { name: string; version: string; sha256: string }[];
 }
 
@@ -74,7 +79,7 @@ function firstExisting(root: string, candidates: string[]): string | null {
 }
 
 /** Locate the pieces in an unpacked devel root (Debian or RPM layout). */
-export function locateDevel(root: string, release: string): Omit<DevelManifest, 'kernel' | 'store' | 'packages' | 'release'> & { missing: string[] } {
+export function locateDevel(root: string, release: string): Omit<DevelManifest, 'kernel' | 'store' | 'packages' | 'release' | 'compiler' | 'arch'> & { missing: string[] } {
   const buildDir = firstExisting(root, [`usr/src/linux-headers-${release}`, `usr/src/kernels/${release}`]);
   const vmlinux = firstExisting(root, [`usr/lib/debug/boot/vmlinux-${release}`, `usr/lib/debug/lib/modules/${release}/vmlinux`]);
   const vmlinuz = firstExisting(root, [`boot/vmlinuz-${release}`, `lib/modules/${release}/vmlinuz`, `boot/Image-${release}`]);
@@ -107,8 +112,13 @@ async function buildDevel(cfg: KernelConfig, pkgs: FetchedPackage[], entry: stri
   }
 }
 
+/** The code that makes a devel entry: this file and the unpacking and relocation it runs. */
+function develCode(): string {
+  return codeHash({ files: ['kernel/devel.ts'], closures: ['kernel/unpack.ts', 'kernel/tree-facts.ts'] });
+}
+
 export function develRecipe(cfg: KernelConfig, pkgs: { sha256: string; name: string }[]): EntryRecipe {
-  return { kind: 'devel', recipe: DEVEL_RECIPE, inputs: { release: cfg.release, packages: pkgs.map((p) => `${p.name}@${p.sha256}`).sort() } };
+  return { kind: 'devel', recipe: develCode(), inputs: { release: cfg.release, packages: pkgs.map((p) => `${p.name}@${p.sha256}`).sort() } };
 }
 
 /** The kernel's devel tree, debug vmlinux and boot image, unpacked into the store when missing. */
@@ -130,6 +140,8 @@ export async function ensureDevel(cfg: KernelConfig, log: Logger = defaultLogger
     systemMap,
     vmlinuz: found.vmlinuz,
     config: found.config,
+    compiler: compilerFromConfig(readFileSync(join(root, found.config), 'utf8')),
+    arch: cfg.kernelArch,
     packages: pkgs.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256 })).sort((a, b) => a.name.localeCompare(b.name)),
   };
   const abs = (p: string) => join(root, p);

@@ -5,10 +5,9 @@ import { PlugschedError } from '../util/errors';
 import { defaultLogger, type Logger } from '../util/progress';
 import { ensurePackages, type FetchedPackage } from './packages';
 import { entryKey, materialize, type EntryRecipe } from './store';
+import { codeHash } from '../util/code-closure';
 import { makefileVersion } from './tree-facts';
 import { prepSrpm, unpackDebSourceTarball, unpackTarball } from './unpack';
-
-export const SOURCE_RECIPE = 1;
 
 export interface SourceManifest {
   kernel: string;
@@ -60,8 +59,13 @@ async function unpackSource(cfg: KernelConfig, pkg: FetchedPackage, entry: strin
   if (!isKernelTree(tree)) throw new PlugschedError(`${cfg.file}: the source package ${pkg.fileName} holds no kernel tree (Makefile and kernel/sched/core.c not found). Check the "source" kind and the package with role "source".`);
 }
 
+/** The code that makes a source entry: this file and the unpacking it runs. */
+function sourceCode(): string {
+  return codeHash({ files: ['kernel/source.ts'], closures: ['kernel/unpack.ts'] });
+}
+
 export function sourceRecipe(cfg: KernelConfig, pkg: { sha256: string; name: string }): EntryRecipe {
-  return { kind: 'source', recipe: SOURCE_RECIPE, inputs: { source: cfg.source, package: pkg.name, sha256: pkg.sha256 } };
+  return { kind: 'source', recipe: sourceCode(), inputs: { source: cfg.source, package: pkg.name, sha256: pkg.sha256 } };
 }
 
 /** The kernel's pristine source tree, unpacked into the store when missing. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SchedulerConfig } from '../config/scheduler-config';
 import type { DevelTree } from '../kernel/devel';
-import { compilerFromConfig, toolchainFor } from '../boundary/collect';
+import { compilerFromConfig, toolchainFor } from '../toolchain/toolchain';
 import { checkModuleSchedule, disassembleFunction, objdumpFor, readLayoutHeader } from '../extract/springboard';
 import { EM_AARCH64, EM_X86_64, ElfFile, STT_FUNC } from '../boundary/elf';
 import { linkAddressLines, parseSympos, type KernelSymbol } from './link-addresses';
@@ -64,7 +64,7 @@ export async function buildModule(o: BuildModuleOptions): Promise<void> {
     writeFileSync(join(dir, 'Kbuild'), `${kbuild}scheduler-y += plugsched/modinfo.o\n`);
     const prefixMap = [`-ffile-prefix-map=${work}/=`, `-ffile-prefix-map=${o.devel.root}/=`].join(' ');
     o.log(`module: make -C <devel tree> M=kernel/sched modules (${o.scheduler.name} for ${o.devel.kernelRelease})`);
-    const r = await run('make', ['-C', o.devel.buildDir, `M=${dir}`, ...(await crossArgs(o.devel)), `-j${o.jobs ?? 2}`, 'KBUILD_MODPOST_WARN=1', `KCFLAGS=${prefixMap}`, 'KBUILD_BUILD_TIMESTAMP=', 'modules']);
+    const r = await run('make', ['-C', o.devel.buildDir, `M=${dir}`, ...(await compilerArgs(o.devel)), `-j${o.jobs ?? 2}`, 'KBUILD_MODPOST_WARN=1', `KCFLAGS=${prefixMap}`, 'KBUILD_BUILD_TIMESTAMP=', 'modules']);
     if (r.code !== 0) {
       const errors = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /error|Error/.test(l)).slice(0, 15).join('\n');
       throw new PlugschedError(`Building scheduler.ko for ${o.scheduler.name} failed:\n${errors || r.stderr.split('\n').slice(-15).join('\n')}\nThe variant's patches (${o.scheduler.patches.length}) are the usual cause: check them against dist/schedulers/${o.scheduler.name}/src.`);
@@ -81,13 +81,13 @@ export async function buildModule(o: BuildModuleOptions): Promise<void> {
 }
 
 /**
- * make ARCH=, CROSS_COMPILE= and CC= for a kernel of another architecture than this machine's
- * (an arm64 kernel built on amd64), with the compiler the kernel was built with; none for a native one.
+ * make CC= with the compiler the kernel was built with (toolchain/toolchain.ts, whose identity
+ * the module target hashes), and ARCH=, CROSS_COMPILE= for a kernel of another architecture than
+ * this machine's (an arm64 kernel built on amd64).
  */
-async function crossArgs(devel: DevelTree): Promise<string[]> {
-  if (isHostArch(devel.arch)) return [];
+async function compilerArgs(devel: DevelTree): Promise<string[]> {
   const tc = await toolchainFor(devel.config, devel.arch);
-  return [`ARCH=${tc.arch}`, `CROSS_COMPILE=${tc.crossCompile}`, `CC=${tc.cc}`];
+  return [...(isHostArch(devel.arch) ? [] : [`ARCH=${tc.arch}`, `CROSS_COMPILE=${tc.crossCompile}`]), `CC=${tc.cc}`];
 }
 
 /**

@@ -1,14 +1,7 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
+import { compileInputsCommand, executorCodeInputs } from './code-inputs';
 
 const PLUGIN = '@plugsched/nx';
-
-/** Files of the plugin that decide how kernel packages are fetched and unpacked. */
-export const ACQUISITION_SOURCES = [
-  '{workspaceRoot}/plugins/plugsched/src/kernel/**/*.ts',
-  '{workspaceRoot}/plugins/plugsched/src/config/**/*',
-  '{workspaceRoot}/plugins/plugsched/src/util/**/*.ts',
-  '{workspaceRoot}/plugins/plugsched/src/executors/kernel-step.ts',
-];
 
 function manifest(step: string): string {
   return `{workspaceRoot}/dist/kernels/{projectName}/${step}.json`;
@@ -18,14 +11,15 @@ function dist(dir: string): string {
   return `{workspaceRoot}/dist/kernels/{projectName}/${dir}`;
 }
 
-const code = (...paths: string[]) => paths.map((p) => `{workspaceRoot}/plugins/plugsched/src/${p}`);
+/** The kernel's store manifests, outputs of fetch/source/devel: they name the store entries a step reads. */
+const storeManifest = (step: 'source' | 'devel') => ({ dependentTasksOutputFiles: `**/kernels/*/${step}.json`, transitive: true });
 
 function target(step: string, description: string, dependsOn: string[]): TargetConfiguration {
   return {
     executor: `${PLUGIN}:${step}`,
     cache: true,
     dependsOn,
-    inputs: ['kernelConfig', 'kernelAcquisition', `{workspaceRoot}/plugins/plugsched/src/executors/${step}/**/*`, { externalDependencies: ['nx'] }],
+    inputs: ['kernelConfig', ...executorCodeInputs(step)],
     outputs: [manifest(step)],
     metadata: { description, technologies: ['linux'] },
   };
@@ -46,8 +40,7 @@ export function kernelProject(projectRoot: string, boundaryFile = `${projectRoot
     tags: ['plugsched:kernel'],
     namedInputs: {
       kernelConfig: ['{projectRoot}/kernel.yaml'],
-      boundaryConfig: [`{workspaceRoot}/${boundaryFile}`, `{workspaceRoot}/${boundaryDir}/*.h`, ...code('config/**/*')],
-      kernelAcquisition: ACQUISITION_SOURCES,
+      boundaryConfig: [`{workspaceRoot}/${boundaryFile}`, `{workspaceRoot}/${boundaryDir}/*.h`],
     },
     targets: {
       fetch: target('fetch', 'Fetch the kernel packages (local package dir, then apt) and verify their pinned sha256', []),
@@ -57,14 +50,9 @@ export function kernelProject(projectRoot: string, boundaryFile = `${projectRoot
         executor: `${PLUGIN}:collect`,
         cache: true,
         dependsOn: ['source', 'devel'],
-        inputs: [
-          'kernelConfig',
-          'boundaryConfig',
-          '{workspaceRoot}/tools/gcc-collector/**/*',
-          ...code('boundary/collect.ts', 'boundary/collector-format.ts', 'boundary/pipeline.ts', 'util/host-arch.ts', 'executors/collect/**/*'),
-          { runtime: 'gcc-12 --version' },
-          { externalDependencies: ['nx'] },
-        ],
+        // boundary.yaml only through the runtime input (its units and file list): an edit of
+        // the interface list leaves the collected facts cached
+        inputs: ['kernelConfig', storeManifest('source'), storeManifest('devel'), { runtime: compileInputsCommand(name) }, ...executorCodeInputs('collect')],
         outputs: [dist('collect')],
         metadata: { description: "Compile the scheduler units in the kernel's own kbuild with the collector GCC plugin", technologies: ['linux', 'gcc'] },
       },
@@ -76,8 +64,8 @@ export function kernelProject(projectRoot: string, boundaryFile = `${projectRoot
           'kernelConfig',
           'boundaryConfig',
           { dependentTasksOutputFiles: '**/collect/*.json' },
-          ...code('boundary/analyze.ts', 'boundary/vmlinux.ts', 'boundary/arm64-references.ts', 'boundary/elf.ts', 'boundary/pipeline.ts', 'executors/analyze/**/*'),
-          { externalDependencies: ['nx', 'js-yaml'] },
+          storeManifest('devel'),
+          ...executorCodeInputs('analyze'),
         ],
         outputs: [dist('boundary')],
         metadata: { description: 'Compute the scheduler boundary: classes with reasons, tainted and undefined functions, shared struct fields', technologies: ['linux'] },
@@ -92,9 +80,9 @@ export function kernelProject(projectRoot: string, boundaryFile = `${projectRoot
           { dependentTasksOutputFiles: '**/boundary/*.json' },
           // the collector's facts (positions of every definition), output of collect two steps up
           { dependentTasksOutputFiles: '**/collect/*.json', transitive: true },
-          '{workspaceRoot}/tools/runtime/**/*',
-          ...code('extract/**/*', 'boundary/pipeline.ts', 'executors/extract/**/*'),
-          { externalDependencies: ['nx'] },
+          storeManifest('source'),
+          storeManifest('devel'),
+          ...executorCodeInputs('extract'),
         ],
         outputs: [dist('mod')],
         metadata: { description: 'Extract the module code base: edited scheduler sources, generated glue, runtime', technologies: ['linux'] },

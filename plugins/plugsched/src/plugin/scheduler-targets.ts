@@ -1,4 +1,5 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
+import { compileInputsCommand, executorCodeInputs } from './code-inputs';
 
 const PLUGIN = '@plugsched/nx';
 
@@ -28,6 +29,7 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
     root: projectRoot,
     projectType: 'application',
     tags: ['plugsched:scheduler'],
+    implicitDependencies: kernelId ? [kernelId] : [],
     namedInputs: {
       variant: ['{projectRoot}/scheduler.yaml', '{projectRoot}/patches/**/*'],
     },
@@ -37,9 +39,7 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
         inputs: [
           'variant',
           { dependentTasksOutputFiles: '**/*', transitive: false },
-          '{workspaceRoot}/plugins/plugsched/src/module/apply-patches.ts',
-          '{workspaceRoot}/plugins/plugsched/src/executors/sources/**/*',
-          { externalDependencies: ['nx'] },
+          ...executorCodeInputs('sources'),
         ],
         outputs: [out('src')],
       }),
@@ -48,18 +48,10 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
         inputs: [
           'variant',
           { dependentTasksOutputFiles: '**/src/**/*', transitive: false },
-          ...(kernelId ? [`{workspaceRoot}/kernels/${kernelId}/kernel.yaml`] : []),
-          '{workspaceRoot}/plugins/plugsched/src/module/**/*',
-          // the built module's __schedule is checked against the springboard layout
-          '{workspaceRoot}/plugins/plugsched/src/extract/springboard.ts',
-          '{workspaceRoot}/plugins/plugsched/src/extract/springboard-arm64.ts',
-          '{workspaceRoot}/plugins/plugsched/src/boundary/elf.ts',
-          // the cross compiler's choice for a kernel of another architecture
-          '{workspaceRoot}/plugins/plugsched/src/boundary/collect.ts',
-          '{workspaceRoot}/plugins/plugsched/src/util/host-arch.ts',
-          '{workspaceRoot}/plugins/plugsched/src/executors/module/**/*',
-          { runtime: 'gcc-12 --version' },
-          { externalDependencies: ['nx'] },
+          ...(kernelId ? [`{workspaceRoot}/kernels/${kernelId}/kernel.yaml`, { runtime: compileInputsCommand(kernelId) }] : []),
+          // the devel tree it builds against
+          { dependentTasksOutputFiles: '**/kernels/*/devel.json', transitive: true },
+          ...executorCodeInputs('module'),
         ],
         outputs: [out('scheduler.ko')],
       }),
@@ -68,12 +60,14 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
         inputs: [
           'variant',
           { dependentTasksOutputFiles: '**/*', transitive: false },
-          '{workspaceRoot}/tools/installer/**/*',
-          '{workspaceRoot}/plugins/plugsched/src/package/**/*',
-          '{workspaceRoot}/plugins/plugsched/src/executors/build/**/*',
+          // what it ships besides the module: the boundary's summary, the devel tree's release
+          { dependentTasksOutputFiles: '**/boundary/summary.md', transitive: true },
+          { dependentTasksOutputFiles: '**/kernels/*/devel.json', transitive: true },
           { runtime: 'rpmbuild --version' },
           { runtime: 'dpkg-deb --version | head -1' },
-          { externalDependencies: ['nx'] },
+          // the guest symbol-resolve it ships is compiled by the guest compiler (toolchain.ts)
+          ...(kernelId ? [{ runtime: compileInputsCommand(kernelId) }] : []),
+          ...executorCodeInputs('build'),
         ],
         outputs: [out('packages')],
       }),
@@ -99,11 +93,8 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
         inputs: [
           'variant',
           { dependentTasksOutputFiles: '**/packages/*.rpm', transitive: false },
-          '{workspaceRoot}/tools/installer/**/*',
-          '{workspaceRoot}/tools/vm/**/*',
-          '{workspaceRoot}/plugins/plugsched/src/vm/**/*',
-          '{workspaceRoot}/plugins/plugsched/src/executors/vm-test/**/*',
-          { externalDependencies: ['nx'] },
+          { dependentTasksOutputFiles: '**/kernels/*/devel.json', transitive: true },
+          ...executorCodeInputs('vm-test'),
         ],
         outputs: [out('vm-test.json'), out('vm-test.log')],
       }),

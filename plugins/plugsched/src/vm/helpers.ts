@@ -1,8 +1,7 @@
 /**
  * The guest's userland, built or fetched once into the store: static guest
- * programs (a name means tools/vm/<name>.c; a path such as
- * tools/installer/symbol-resolve.c is taken as is), compiled for the guest's
- * architecture, and busybox-static for a guest of another architecture.
+ * programs (one C file each, such as tools/vm/spinners.c), compiled for the
+ * guest's architecture, and busybox-static for a guest of another architecture.
  */
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -11,16 +10,23 @@ import { sha256File } from '../util/hash';
 import { isHostArch, type KernelArch } from '../util/host-arch';
 import { requireTool, run } from '../util/run';
 import { materialize } from '../kernel/store';
+import { codeHash } from '../util/code-closure';
+import { guestCompiler } from '../toolchain/toolchain';
 
 export type GuestArch = KernelArch;
 
-export async function guestProgram(workspaceRoot: string, nameOrPath: string, arch: GuestArch = 'x86'): Promise<string> {
-  const src = nameOrPath.includes('/') ? join(workspaceRoot, nameOrPath) : join(workspaceRoot, 'tools', 'vm', `${nameOrPath}.c`);
+/** What makes the guest programs and busybox entries: this file. */
+function helpersCode(): string {
+  return codeHash({ files: ['vm/helpers.ts'] });
+}
+
+/** The static guest program built from the C file `src` (absolute) for `arch`. */
+export async function guestProgram(src: string, arch: GuestArch = 'x86'): Promise<string> {
   const name = basename(src, '.c');
-  const cc = isHostArch(arch) ? 'gcc' : 'aarch64-linux-gnu-gcc-12';
+  const cc = guestCompiler(arch);
   if (!isHostArch(arch)) requireTool(cc, 'gcc-12-aarch64-linux-gnu libc6-dev-arm64-cross', `build the ${arch} guest helper ${name}`);
   const inputs = { name, source: await sha256File(src), ...(isHostArch(arch) ? {} : { arch, cc }) };
-  const entry = await materialize({ kind: 'vmtool', recipe: 1, inputs }, async (dir) => {
+  const entry = await materialize({ kind: 'vmtool', recipe: helpersCode(), inputs }, async (dir) => {
     const r = await run(cc, ['-static', '-O2', '-pthread', '-o', join(dir, name), src]);
     if (r.code !== 0) throw new PlugschedError(`Building the guest helper ${name} for ${arch} failed: ${r.stderr.trim()}`);
   });
@@ -39,7 +45,7 @@ export async function guestBusybox(arch: GuestArch): Promise<string> {
   }
   const debArch = arch === 'arm64' ? 'arm64' : 'amd64';
   requireTool('apt-get', 'apt', `fetch busybox-static for the ${debArch} guest`);
-  const entry = await materialize({ kind: 'busybox', recipe: 1, inputs: { arch } }, async (dir) => {
+  const entry = await materialize({ kind: 'busybox', recipe: helpersCode(), inputs: { arch } }, async (dir) => {
     const dl = await run('apt-get', ['-q', '-o', 'APT::Sandbox::User=root', 'download', `busybox-static:${debArch}`], { cwd: dir });
     const deb = readdirSync(dir).find((f) => f.endsWith('.deb'));
     if (dl.code !== 0 || deb === undefined)

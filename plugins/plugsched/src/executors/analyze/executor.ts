@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { analyzeStep } from '../../boundary/pipeline';
+import { analyzeStep } from '../../boundary/analyze-step';
 import { runKernelStep, type ExecutorResult } from '../kernel-step';
 
 /** The boundary algorithm: dist/kernels/<id>/boundary/{boundary.json,boundary-doc.yaml,summary.md}. */

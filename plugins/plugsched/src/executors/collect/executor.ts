@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { collectStep } from '../../boundary/pipeline';
+import { collectStep } from '../../boundary/collect-step';
 import { runKernelStep, type ExecutorResult } from '../kernel-step';
 
 /** Compile the scheduler units with the collector GCC plugin: dist/kernels/<id>/collect/*.json. */

@@ -1,0 +1,75 @@
+/** analyze: the boundary classes, reasons and struct ownership in dist/kernels/<id>/boundary. */
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import type { BoundaryConfig } from '../config/boundary-config';
+import type { KernelConfig } from '../config/kernel-config';
+import { ensureDevel } from '../kernel/devel';
+import { PlugschedError } from '../util/errors';
+import { writeFileAtomic, writeJsonAtomic } from '../util/fs-atomic';
+import type { Logger } from '../util/progress';
+import { analyzeBoundary, boundaryNameErrors, type BoundaryAnalysis } from './analyze';
+import type { CollectedUnit } from './collector-format';
+import { boundaryConfigOf, kernelDist, readCollected, replaceDir } from './pipeline';
+import { readVmlinuxFacts, type VmlinuxFacts, type VmlinuxQuery } from './vmlinux';
+
+/** What to ask the debug vmlinux about, from the collector's facts. */
+export function vmlinuxQuery(units: CollectedUnit[]): VmlinuxQuery {
+  const unitStatics: Record<string, string[]> = {};
+  const unitGlobals: Record<string, string[]> = {};
+  const fns = new Set<string>();
+  const vars = new Set<string>();
+  for (const u of units) {
+    unitStatics[u.unit] = [...new Set(u.functions.filter((f) => f.linkage === 'static').map((f) => f.name))].sort();
+    unitGlobals[u.unit] = [...new Set([...u.functions, ...u.variables.filter((v) => v.defined)].filter((f) => f.linkage === 'global').map((f) => f.name))].sort();
+    for (const f of u.functions) if (f.file.startsWith('kernel/sched/')) fns.add(f.name);
+    for (const v of u.variables) if (v.file.startsWith('kernel/sched/')) vars.add(v.name);
+  }
+  return { units: units.map((u) => u.unit), unitStatics, unitGlobals, functionNames: [...fns].sort(), variableNames: [...vars].sort() };
+}
+
+export interface AnalyzeOutput {
+  analysis: BoundaryAnalysis;
+  facts: VmlinuxFacts;
+}
+
+/** Markdown summary with the counts per class. */
+export function summaryMarkdown(kernelId: string, boundary: BoundaryConfig, a: BoundaryAnalysis): string {
+  const rows = Object.entries(a.classes).map(([k, v]) => `| ${k} | ${v.length} |`);
+  return [
+    `# Scheduler boundary of ${kernelId}`,
+    '',
+    `Boundary config: \`${boundary.file}\` (${boundary.modFiles.length} files, ${boundary.interfaces.length} listed interfaces).`,
+    '',
+    '| class | functions |',
+    '|---|---|',
+    ...rows,
+    '',
+    `Modifiable (insider) functions: ${a.classes.insider.length}. Structs with fields shared with the kernel: ${Object.values(a.structs).filter((s) => s.shared.length > 0).length}.`,
+    ...(a.warnings.length > 0 ? ['', '## Warnings', '', ...a.warnings.map((w) => `- ${w}`)] : []),
+    '',
+  ].join('\n');
+}
+
+function boundaryConfigError(file: string, errors: string[]): PlugschedError {
+  return new PlugschedError(`${file}: the boundary cannot be used as configured: ${errors.map((e, i) => `(${i + 1}) ${e}`).join(' ')}`);
+}
+
+export async function analyzeStep(workspaceRoot: string, kernel: KernelConfig, log: Logger): Promise<AnalyzeOutput> {
+  const boundary = boundaryConfigOf(workspaceRoot, kernel);
+  const units = readCollected(workspaceRoot, kernel);
+  const badNames = boundaryNameErrors(units, boundary);
+  if (badNames.length > 0) throw boundaryConfigError(boundary.file, badNames);
+  const devel = await ensureDevel(kernel, log);
+  log(`analyze: reading ${devel.manifest.vmlinux.split('/').pop()} (symbols, exports, relocations)`);
+  const facts = readVmlinuxFacts(devel.vmlinux, vmlinuxQuery(units));
+  const analysis = analyzeBoundary(units, facts, boundary);
+  if (analysis.errors.length > 0) throw boundaryConfigError(boundary.file, analysis.errors);
+  replaceDir(kernelDist(workspaceRoot, kernel.id, 'boundary'), (tmp) => {
+    writeJsonAtomic(join(tmp, 'boundary.json'), { kernel: kernel.id, classes: analysis.classes, reasons: analysis.reasons, warnings: analysis.warnings });
+    writeFileAtomic(join(tmp, 'boundary-doc.yaml'), yaml.dump({ kernel: kernel.id, structs: analysis.structs }, { sortKeys: true, lineWidth: 120 }));
+    writeFileAtomic(join(tmp, 'summary.md'), summaryMarkdown(kernel.id, boundary, analysis));
+    writeJsonAtomic(join(tmp, 'vmlinux-facts.json'), facts);
+  });
+  log(`analyze: ${analysis.classes.interface.length} interfaces, ${analysis.classes.callback.length} callbacks, ${analysis.classes.insider.length} insiders`);
+  return { analysis, facts };
+}
