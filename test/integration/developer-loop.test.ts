@@ -42,7 +42,7 @@ describe('edit and save', () => {
     const r = ws.nx(['run', 'scheduler-x86:save', '--outputStyle=static']);
     expect(r.code, r.out).toBe(0);
     expect(patchFiles()).toEqual(before);
-    const s = ws.nx(['run', 'scheduler-x86:sources', '--outputStyle=static']);
+    const s = ws.nx(['run', 'scheduler-x86:apply-patches', '--outputStyle=static']);
     expect(s.code, s.out).toBe(0);
     expect(readFileSync(join(ws.dir, 'dist/schedulers/scheduler-x86/src/kernel/sched/core.c'), 'utf8')).toContain('sched_feat(PLUGSCHED_FORK_LOG)');
   });
@@ -69,7 +69,7 @@ describe('edit and save', () => {
     const once = readPatches();
     expect(ws.nx(['run', 'scheduler-x86:save', '--outputStyle=static']).code).toBe(0);
     expect(readPatches()).toEqual(once);
-    const s = ws.nx(['run', 'scheduler-x86:sources', '--outputStyle=static']);
+    const s = ws.nx(['run', 'scheduler-x86:apply-patches', '--outputStyle=static']);
     expect(s.code, s.out).toBe(0);
     expect(readFileSync(join(ws.dir, 'dist/schedulers/scheduler-x86/src/kernel/sched/fair.c'), 'utf8')).toContain('return nr_running * sysctl_sched_min_granularity / 2;');
   });

@@ -214,7 +214,7 @@ describe('scheduler modules for Debian 6.1', () => {
   it('reports a patch that no longer applies, naming the patch, file and hunk', () => {
     const p = join(a.dir, 'schedulers', 'hello-sched', 'patches', '0002-stale.patch');
     writeFileSync(p, '--- a/kernel/sched/fair.c\n+++ b/kernel/sched/fair.c\n@@ -10,3 +10,3 @@\n-this line is not there\n+changed\n context\n');
-    const r = a.nx(['run', 'hello-sched:sources']);
+    const r = a.nx(['run', 'hello-sched:apply-patches']);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/schedulers\/hello-sched\/patches\/0002-stale\.patch does not apply to the extracted scheduler of debian-6\.1-cloud-amd64: kernel\/sched\/fair\.c hunk #1/);
   }, 300_000);

@@ -37,7 +37,7 @@ describe('variant patches', () => {
   it('names the patch, file and hunk that fail and changes nothing', async () => {
     const dir = setup();
     const err = await applyPatches(dir, [stale()], ctx).catch((e: Error) => e);
-    expect(String((err as Error).message)).toMatch(/^schedulers\/v\/patches\/0002-stale\.patch does not apply to the extracted scheduler of debian-6\.1-cloud-amd64: kernel\/sched\/core\.c hunk #1 \(at line 20\) failed\. .*nx run v:sources/);
+    expect(String((err as Error).message)).toMatch(/^schedulers\/v\/patches\/0002-stale\.patch does not apply to the extracted scheduler of debian-6\.1-cloud-amd64: kernel\/sched\/core\.c hunk #1 \(at line 20\) failed\. .*nx run v:apply-patches/);
     expect(readFileSync(join(dir, 'kernel', 'sched', 'core.c'), 'utf8')).toBe(BASE);
   });
 

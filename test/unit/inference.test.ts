@@ -56,7 +56,7 @@ describe('createNodes', () => {
 });
 
 describe('scheduler projects', () => {
-  it('infers sources, module and vm-test targets and depends on the kernel the yaml names', async () => {
+  it('infers apply-patches, module and vm-test targets and depends on the kernel the yaml names', async () => {
     mkdirSync(join(ws, 'kernels', 'debian-6.1-cloud-amd64'), { recursive: true });
     writeFileSync(join(ws, 'kernels', 'debian-6.1-cloud-amd64', 'kernel.yaml'), 'distro: debian\n');
     mkdirSync(join(ws, 'schedulers', 'my-sched'), { recursive: true });
@@ -65,13 +65,13 @@ describe('scheduler projects', () => {
     const p = results[0][1].projects?.['schedulers/my-sched'];
     expect(p?.name).toBe('my-sched');
     expect(p?.implicitDependencies).toEqual(['debian-6.1-cloud-amd64']);
-    expect(Object.keys(p?.targets ?? {}).sort()).toEqual(['build', 'edit', 'module', 'save', 'sources', 'vm-test', 'watch']);
+    expect(Object.keys(p?.targets ?? {}).sort()).toEqual(['apply-patches', 'build', 'edit', 'module', 'save', 'vm-test', 'watch']);
     // the developer loop: never cached, watch runs until stopped
     for (const t of ['edit', 'save', 'watch']) expect(p?.targets?.[t].cache).toBe(false);
     expect(p?.targets?.edit.dependsOn).toEqual(['^extract']);
     expect(p?.targets?.watch.continuous).toBe(true);
-    expect(p?.targets?.sources.dependsOn).toEqual(['^extract']);
-    expect(p?.targets?.sources.inputs).toContainEqual({ dependentTasksOutputFiles: '**/*', transitive: false });
+    expect(p?.targets?.['apply-patches'].dependsOn).toEqual(['^extract']);
+    expect(p?.targets?.['apply-patches'].inputs).toContainEqual({ dependentTasksOutputFiles: '**/*', transitive: false });
     expect(p?.targets?.module.inputs).toContain('{workspaceRoot}/kernels/debian-6.1-cloud-amd64/kernel.yaml');
     expect(p?.targets?.module.outputs).toEqual(['{workspaceRoot}/dist/schedulers/{projectName}/scheduler.ko']);
     expect(p?.targets?.['vm-test'].dependsOn).toEqual(['build']);

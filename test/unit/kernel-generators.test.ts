@@ -105,7 +105,7 @@ describe('bump generator', () => {
   });
 
   it("picks the patch paragraph out of a failed run's output", () => {
-    const out = '\u001b[31m> nx run x:sources\u001b[0m\nsome noise\nschedulers/x/patches/0001-a.patch does not apply to the extracted scheduler of k: kernel/sched/core.c hunk #1 failed. ...\nmore\n';
+    const out = '\u001b[31m> nx run x:apply-patches\u001b[0m\nsome noise\nschedulers/x/patches/0001-a.patch does not apply to the extracted scheduler of k: kernel/sched/core.c hunk #1 failed. ...\nmore\n';
     expect(patchReport(out)).toBe('schedulers/x/patches/0001-a.patch does not apply to the extracted scheduler of k: kernel/sched/core.c hunk #1 failed. ...');
   });
 });

@@ -89,7 +89,7 @@ describe('target inputs (mutation test)', () => {
   it('finds the cacheable targets of every kernel and scheduler', () => {
     const ids = Object.keys(view.tasks);
     for (const k of kernels) for (const t of ['fetch', 'source', 'devel', 'collect', 'analyze', 'extract']) expect(ids).toContain(`${k}:${t}`);
-    for (const s of schedulers) for (const t of ['sources', 'module', 'build', 'vm-test']) expect(ids).toContain(`${s.name}:${t}`);
+    for (const s of schedulers) for (const t of ['apply-patches', 'module', 'build', 'vm-test']) expect(ids).toContain(`${s.name}:${t}`);
   });
 
   it('every plugin and tools/ file an executor uses is an input of each of its targets', () => {

@@ -65,7 +65,7 @@ function doesNotApply(shown: string, where: string, patch: string, ctx: PatchCon
     `${shown} does not apply to the extracted scheduler of ${ctx.kernel}: ${where} failed. ` +
       `The kernel's code changed under the patch; refresh it in the variant's editable tree: "nx run ${ctx.variant}:edit" makes ${editTree}, a git tree of the extracted scheduler with one commit per patch; ` +
       `redo the change there (git rebase -i plugsched-base to fix an earlier commit), commit, and "nx run ${ctx.variant}:save" writes the patches back. ` +
-      `Then run "nx run ${ctx.variant}:sources" again. Do not edit dist/kernels/${ctx.kernel}/mod: it is the cached base every variant of ${ctx.kernel} starts from.`,
+      `Then run "nx run ${ctx.variant}:apply-patches" again. Do not edit dist/kernels/${ctx.kernel}/mod: it is the cached base every variant of ${ctx.kernel} starts from.`,
   );
 }
 

@@ -34,17 +34,17 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
       variant: ['{projectRoot}/scheduler.yaml', '{projectRoot}/patches/**/*'],
     },
     targets: {
-      sources: target('sources', "The kernel's extracted scheduler with this variant's patches applied", {
+      'apply-patches': target('apply-patches', "The kernel's extracted scheduler with this variant's patches applied", {
         dependsOn: ['^extract'],
         inputs: [
           'variant',
           { dependentTasksOutputFiles: '**/*', transitive: false },
-          ...executorCodeInputs('sources'),
+          ...executorCodeInputs('apply-patches'),
         ],
         outputs: [out('src')],
       }),
       module: target('module', "scheduler.ko: kbuild of the variant's sources against the kernel's devel tree", {
-        dependsOn: ['sources'],
+        dependsOn: ['apply-patches'],
         inputs: [
           'variant',
           { dependentTasksOutputFiles: '**/src/**/*', transitive: false },

@@ -11,7 +11,7 @@ import { runSchedulerStep } from '../scheduler-step';
 export default async function moduleExecutor(_options: Record<string, never>, context: ExecutorContext): Promise<ExecutorResult> {
   return runSchedulerStep(context, ['scheduler.ko'], async ({ scheduler, kernel, outDir, log }) => {
     const src = join(outDir, 'src');
-    if (!existsSync(src)) throw new PlugschedError(`The sources of ${scheduler.name} are missing (dist/schedulers/${scheduler.name}/src). Run "nx run ${scheduler.name}:sources".`);
+    if (!existsSync(src)) throw new PlugschedError(`The patched scheduler sources of ${scheduler.name} are missing (dist/schedulers/${scheduler.name}/src). Run "nx run ${scheduler.name}:apply-patches".`);
     const devel = await ensureDevel(kernel, log);
     await buildModule({ srcDir: src, outKo: join(outDir, 'scheduler.ko'), devel, scheduler, kernelId: kernel.id, log });
     log(`module: wrote dist/schedulers/${scheduler.name}/scheduler.ko`);

@@ -13,7 +13,7 @@ export interface BumpGeneratorSchema {
   kernel: string;
   /** A string; nx's own --version flag can turn it into a boolean (see version-option.ts). */
   version: string | boolean;
-  /** Rebuild each variant's sources against the new kernel and report patches that no longer apply (default true). */
+  /** Apply each variant's patches to the new kernel's extracted scheduler and report patches that no longer apply (default true). */
   check?: boolean;
 }
 
@@ -31,13 +31,13 @@ export function patchReport(output: string): string {
   return (hit.length > 0 ? hit : lines.filter((l) => l.trim() !== '').slice(-15)).map((l) => l.trim()).join('\n');
 }
 
-/** Run each variant's sources target (the kernel's pipeline first, through dependsOn) and say which patches apply. */
+/** Run each variant's apply-patches target (the kernel's pipeline first, through dependsOn) and say which patches apply. */
 function checkPatches(root: string, kernel: string, version: string, variants: string[]): void {
   const nx = join(root, 'node_modules', '.bin', 'nx');
   logger.info(`bump: checking the patches of ${variants.join(', ')} against ${kernel} ${version} (fetch, unpack, boundary and extraction first: a few minutes on a cold cache)...`);
   const broken: string[] = [];
   for (const v of variants) {
-    const r = spawnSync(nx, ['run', `${v}:sources`, '--outputStyle=static'], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const r = spawnSync(nx, ['run', `${v}:apply-patches`, '--outputStyle=static'], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     if (r.status === 0) logger.info(`bump: ${v}: its patches apply to ${kernel} ${version}`);
     else {
       broken.push(v);

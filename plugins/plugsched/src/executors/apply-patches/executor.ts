@@ -22,6 +22,6 @@ export default async function sourcesExecutor(_options: Record<string, never>, c
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
-    log(`sources: ${scheduler.patches.length} patch(es) applied to the extracted scheduler of ${kernel.id}`);
+    log(`apply-patches: ${scheduler.patches.length} patch(es) applied to the extracted scheduler of ${kernel.id}`);
   });
 }
