@@ -13,7 +13,7 @@ import { defaultLogger, type Logger } from '../util/progress';
 import { run } from '../util/run';
 import { codeHash } from '../util/code-closure';
 import { toolPath } from '../util/tools';
-import type { Toolchain } from '../toolchain/toolchain';
+import { compilerVersion, type Toolchain } from '../toolchain/toolchain';
 import { materialize } from '../kernel/store';
 import type { CollectedUnit } from './collector-format';
 
@@ -28,7 +28,7 @@ export async function buildCollector(workspaceRoot: string, tc: Toolchain, log: 
   if (!existsSync(join(pluginInclude, 'include', 'gcc-plugin.h')))
     throw new PlugschedError(`The GCC plugin headers for ${tc.cc} are missing (${pluginInclude}/include/gcc-plugin.h). Install them with "apt-get install ${tc.cc.includes('aarch64') ? 'gcc-12-plugin-dev-aarch64-linux-gnu' : 'gcc-12-plugin-dev'}" (tools/setup does), then run again.`);
   // the plugin is made by tools/gcc-collector and this function, with these compilers
-  const recipe = { kind: 'collector', recipe: codeHash({ files: ['boundary/collect.ts'], tools: ['gcc-collector'] }, workspaceRoot), inputs: { cc: tc.version, cxx: tc.cxx } };
+  const recipe = { kind: 'collector', recipe: codeHash({ files: ['boundary/collect.ts'], tools: ['gcc-collector'] }, workspaceRoot), inputs: { cc: tc.version, cxx: await compilerVersion(tc.cxx) } };
   const entry = await materialize(recipe, async (dir) => {
     log(`collect: building the collector plugin for ${tc.version}`);
     const r = await run('make', ['-C', src, `O=${dir}`, `CXX=${tc.cxx}`, `PLUGIN_GCC=${tc.cc}`]);

@@ -45,13 +45,17 @@ function compilerPackage(command: string): string {
   return command.replace(/^aarch64-linux-gnu-/, '').startsWith('g++') ? `g++-${version}${cross}` : `gcc-${version}${cross}`;
 }
 
+/** A compiler command's version line ("gcc (Debian 12.2.0-14+deb12u1) 12.2.0"): part of the key of what it builds. */
+export async function compilerVersion(command: string): Promise<string> {
+  return (await run(command, ['--version'])).stdout.split('\n')[0] ?? '';
+}
+
 /** The toolchain for the kernel whose .config is at configPath; the compilers must be installed. */
 export async function toolchainFor(configPath: string, arch: KernelArch): Promise<Toolchain> {
   const commands = compilerCommands(compilerFromConfig(readFileSync(configPath, 'utf8')), arch);
   requireTool(commands.cc, compilerPackage(commands.cc), 'compile the scheduler translation units as the kernel was compiled');
   requireTool(commands.cxx, compilerPackage(commands.cxx), 'build the collector GCC plugin');
-  const v = await run(commands.cc, ['--version']);
-  return { ...commands, version: v.stdout.split('\n')[0] ?? '' };
+  return { ...commands, version: await compilerVersion(commands.cc) };
 }
 
 /** The compiler of static guest programs (tools/vm/*.c, symbol-resolve) for a guest of `arch`. */
@@ -69,7 +73,7 @@ async function describeCompiler(command: string, proper: 'cc1' | 'cc1plus'): Pro
   const path = which.stdout.trim();
   if (which.code !== 0 || path === '') return [`${command}: not installed`];
   const binary = realpathSync(path);
-  const version = (await run(command, ['--version'])).stdout.split('\n')[0] ?? '';
+  const version = await compilerVersion(command);
   const properPath = (await run(command, [`-print-prog-name=${proper}`])).stdout.trim();
   const properFact = properPath.startsWith('/') ? `${realpathSync(properPath)} ${statSync(properPath).size} bytes` : 'not found';
   return [`${command}: ${binary} sha256 ${sha256(binary)}`, `${command}: ${version}`, `${command}: ${proper} ${properFact}`];

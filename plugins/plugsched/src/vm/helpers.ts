@@ -11,7 +11,7 @@ import { isHostArch, type KernelArch } from '../util/host-arch';
 import { requireTool, run } from '../util/run';
 import { materialize } from '../kernel/store';
 import { codeHash } from '../util/code-closure';
-import { guestCompiler } from '../toolchain/toolchain';
+import { compilerVersion, guestCompiler } from '../toolchain/toolchain';
 
 export type GuestArch = KernelArch;
 
@@ -25,7 +25,7 @@ export async function guestProgram(src: string, arch: GuestArch = 'x86'): Promis
   const name = basename(src, '.c');
   const cc = guestCompiler(arch);
   if (!isHostArch(arch)) requireTool(cc, 'gcc-12-aarch64-linux-gnu libc6-dev-arm64-cross', `build the ${arch} guest helper ${name}`);
-  const inputs = { name, source: await sha256File(src), ...(isHostArch(arch) ? {} : { arch, cc }) };
+  const inputs = { name, source: await sha256File(src), arch, cc: await compilerVersion(cc) };
   const entry = await materialize({ kind: 'vmtool', recipe: helpersCode(), inputs }, async (dir) => {
     const r = await run(cc, ['-static', '-O2', '-pthread', '-o', join(dir, name), src]);
     if (r.code !== 0) throw new PlugschedError(`Building the guest helper ${name} for ${arch} failed: ${r.stderr.trim()}`);
