@@ -2,8 +2,8 @@
  * tools/installer/symbol-resolve on a real module built against the Debian
  * 6.1 devel tree: non-exported symbols resolved from a kallsyms list (with a
  * KASLR shift), duplicates told apart by sympos (the module's own table or a
- * file), refusals that change nothing; then inside the real kernel booted in
- * QEMU, from /proc/kallsyms.
+ * file), refusals that change nothing (damaged copies too); then inside the
+ * real kernel booted in QEMU, from /proc/kallsyms.
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -152,6 +152,27 @@ describe('install-time symbol resolution', () => {
     expect(r.stderr).toMatch(/print_cpu: sympos 3 but the kernel has only 2 symbols of that name/);
     expect(spawnSync(resolver, ['--help'], { encoding: 'utf8' }).stdout).toMatch(/^usage: symbol-resolve/);
     expect(resolve(['--kallsyms', kallsyms], join(dir, 'no-such.ko')).status).toBe(2);
+  });
+
+  it('refuses a damaged copy of the real module in one line naming it and what is wrong, and leaves it unchanged (the fuzzing is in test/unit/symbol-resolve-corrupt.test.ts)', () => {
+    const bytes = readFileSync(ko);
+    const shoff = Number(bytes.readBigUInt64LE(0x28));
+    const cases: [string, (b: Buffer) => Buffer, RegExp][] = [
+      ['truncated', (b) => b.subarray(0, shoff + 64), /section header table .* lies outside the file/],
+      ['bad-shoff', (b) => (b.writeBigUInt64LE(0x7fffffff0n, 0x28), b), /lies outside the file/],
+      ['aarch64', (b) => (b.writeUInt16LE(183, 0x12), b), /e_machine 183, but this symbol-resolve is for x86-64/],
+    ];
+    for (const [name, mutate, what] of cases) {
+      const copy = join(dir, `damaged-${name}.ko`);
+      const damaged = mutate(Buffer.from(bytes));
+      writeFileSync(copy, damaged);
+      const r = resolve(['--kallsyms', kallsyms], copy);
+      expect(r.status, name).toBe(2);
+      expect(r.stderr.trim().split('\n'), name).toHaveLength(1);
+      expect(r.stderr).toContain(`symbol-resolve: ${copy}: `);
+      expect(r.stderr).toMatch(what);
+      expect(createHash('sha256').update(readFileSync(copy)).digest('hex')).toBe(createHash('sha256').update(damaged).digest('hex'));
+    }
   });
 
   it('lets the real kernel load the module, with the values the kernel really has', async () => {

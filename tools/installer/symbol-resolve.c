@@ -16,18 +16,31 @@
  * .plugsched.linkaddrs section: link addresses from the debug vmlinux, moved
  * by the KASLR slide of _text (or _stext).
  *
- * No libelf: the ELF64 relocatable object is read and patched by hand, and
- * written back through a temporary file and rename().
+ * Where the module carries a link address for a name that kallsyms also
+ * lists, the two must agree (kallsyms address == link address + slide):
+ * arm64's kallsyms drops the symbol type, so a variable that shares its name
+ * with a function would otherwise be resolved to the function.
  *
- * Exit status: 0 resolved; 1 usage; 2 I/O or not a module; 3 ambiguous or
- * bad sympos; 4 kallsyms unreadable or addresses hidden (not root).
+ * No libelf: the ELF64 relocatable object is read and patched by hand. All of
+ * it is validated before anything is changed (every section header, the
+ * symbol table, its string table and every name index against the file
+ * size), and the result is written to a temporary file in the same directory
+ * and renamed over the module, so a refused or failed run leaves it as it was.
+ *
+ * Exit status: 0 resolved; 1 usage; 2 I/O, or not a valid module for this
+ * machine; 3 ambiguous, bad sympos, or kallsyms and the link address
+ * disagree; 4 kallsyms unreadable, addresses hidden (not root), or the KASLR
+ * slide unknown.
  */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ORIG_PREFIX "__orig_"
@@ -49,10 +62,24 @@ struct sympos {
 static struct sympos *positions;
 static size_t nr_positions;
 
-static void die(int code, const char *fmt, const char *arg)
+#if defined(__x86_64__)
+#define NATIVE_MACHINE		EM_X86_64
+#define NATIVE_MACHINE_NAME	"x86-64"
+#elif defined(__aarch64__)
+#define NATIVE_MACHINE		EM_AARCH64
+#define NATIVE_MACHINE_NAME	"AArch64"
+#else
+#error "symbol-resolve supports x86-64 and AArch64 kernels"
+#endif
+
+static void __attribute__((format(printf, 2, 3), noreturn)) die(int code, const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "symbol-resolve: ");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
 	exit(code);
 }
@@ -153,25 +180,156 @@ static void load_sympos(const char *path)
 	fclose(f);
 }
 
-/* Call fn(line) for each line of the module's section `want` (text written at build time). */
-static void for_each_section_line(const unsigned char *buf, size_t size, const Elf64_Ehdr *eh, const Elf64_Shdr *sh,
-				  const char *want, void (*fn)(const char *line))
-{
-	const Elf64_Shdr *names;
+/*
+ * The module, validated whole before anything reads or changes it: every
+ * offset, size and string index below is known to lie inside buf.
+ */
+struct module {
+	const char *path;
+	unsigned char *buf;
+	size_t size;
+	Elf64_Ehdr *eh;
+	Elf64_Shdr *sh;
+	const char *shstr;	/* section names, NUL-terminated */
+	size_t shstr_size;
+	Elf64_Sym *syms;
+	size_t nsyms;
+	const char *strtab;	/* symbol names, NUL-terminated */
+	size_t strtab_size;
+};
 
-	if (eh->e_shstrndx >= eh->e_shnum)
-		return;
-	names = &sh[eh->e_shstrndx];
-	for (int i = 0; i < eh->e_shnum; i++) {
+#define CORRUPT_FIX "the file is damaged or is not a kernel module; rebuild it (nx run <variant>:module) or reinstall its package"
+
+static void __attribute__((format(printf, 2, 3), noreturn)) corrupt(const struct module *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "symbol-resolve: %s: ", m->path);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; %s; it is unchanged\n", CORRUPT_FIX);
+	exit(2);
+}
+
+/* [off, off + len) lies inside the file (no overflow). */
+static int in_file(const struct module *m, uint64_t off, uint64_t len)
+{
+	return off <= m->size && len <= m->size - off;
+}
+
+static const char *section_name(const struct module *m, unsigned int i)
+{
+	return m->shstr + m->sh[i].sh_name;
+}
+
+/* A string table: inside the file, not empty, last byte NUL (so any index below its size names a terminated string). */
+static void check_strtab(const struct module *m, unsigned int i, const char *what)
+{
+	const Elf64_Shdr *s = &m->sh[i];
+
+	if (s->sh_type != SHT_STRTAB)
+		corrupt(m, "%s (section %u) has type %u, not SHT_STRTAB", what, i, s->sh_type);
+	if (!s->sh_size || m->buf[s->sh_offset + s->sh_size - 1] != '\0')
+		corrupt(m, "%s (section %u) is empty or does not end with a NUL byte", what, i);
+}
+
+static void validate_module(struct module *m)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)m->buf;
+	Elf64_Shdr *symtab = NULL;
+	unsigned int i, symtab_ndx = 0;
+
+	if (m->size < EI_NIDENT || memcmp(eh->e_ident, ELFMAG, SELFMAG))
+		corrupt(m, "not an ELF file (no \\177ELF magic in its first bytes)");
+	if (m->size < sizeof(*eh))
+		corrupt(m, "truncated: %zu bytes, shorter than an ELF64 header", m->size);
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
+		corrupt(m, "ELF class %u, not ELFCLASS64 (a 64-bit kernel's module)", eh->e_ident[EI_CLASS]);
+	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
+		corrupt(m, "ELF data encoding %u, not little-endian", eh->e_ident[EI_DATA]);
+	if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT)
+		corrupt(m, "ELF version %u/%u, not %u", eh->e_ident[EI_VERSION], eh->e_version, EV_CURRENT);
+	if (eh->e_type != ET_REL)
+		corrupt(m, "e_type %u, not ET_REL (a kernel module is a relocatable object)", eh->e_type);
+	if (eh->e_machine != NATIVE_MACHINE)
+		corrupt(m, "e_machine %u, but this symbol-resolve is for %s (machine %u): the module is for another architecture",
+			eh->e_machine, NATIVE_MACHINE_NAME, NATIVE_MACHINE);
+	if (eh->e_shentsize != sizeof(Elf64_Shdr))
+		corrupt(m, "e_shentsize %u, not %zu", eh->e_shentsize, sizeof(Elf64_Shdr));
+	if (!eh->e_shnum || eh->e_shnum >= SHN_LORESERVE)
+		corrupt(m, "e_shnum %u: no section headers, or extended section numbering (not supported)", eh->e_shnum);
+	if (eh->e_shoff % 8 || !in_file(m, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
+		corrupt(m, "section header table (e_shoff %#llx, %u entries) lies outside the file (%zu bytes) or is misaligned",
+			(unsigned long long)eh->e_shoff, eh->e_shnum, m->size);
+	m->eh = eh;
+	m->sh = (Elf64_Shdr *)(m->buf + eh->e_shoff);
+
+	for (i = 0; i < eh->e_shnum; i++) {
+		const Elf64_Shdr *s = &m->sh[i];
+
+		if (s->sh_type != SHT_NOBITS && s->sh_type != SHT_NULL && !in_file(m, s->sh_offset, s->sh_size))
+			corrupt(m, "section %u (sh_offset %#llx, sh_size %#llx) lies outside the file (%zu bytes)", i,
+				(unsigned long long)s->sh_offset, (unsigned long long)s->sh_size, m->size);
+		if (s->sh_type == SHT_SYMTAB_SHNDX)
+			corrupt(m, "section %u is SHT_SYMTAB_SHNDX: extended section indices are not supported", i);
+		if (s->sh_type == SHT_SYMTAB) {
+			if (symtab)
+				corrupt(m, "more than one symbol table (sections %u and %u)", symtab_ndx, i);
+			symtab = &m->sh[i];
+			symtab_ndx = i;
+		}
+	}
+
+	if (eh->e_shstrndx == SHN_UNDEF || eh->e_shstrndx >= eh->e_shnum)
+		corrupt(m, "e_shstrndx %u names no section (there are %u)", eh->e_shstrndx, eh->e_shnum);
+	check_strtab(m, eh->e_shstrndx, "the section name table");
+	m->shstr = (const char *)m->buf + m->sh[eh->e_shstrndx].sh_offset;
+	m->shstr_size = m->sh[eh->e_shstrndx].sh_size;
+	for (i = 0; i < eh->e_shnum; i++)
+		if (m->sh[i].sh_name >= m->shstr_size)
+			corrupt(m, "section %u's name index %u is past the section name table (%zu bytes)", i, m->sh[i].sh_name,
+				m->shstr_size);
+
+	if (!symtab)
+		corrupt(m, "no symbol table (SHT_SYMTAB section)");
+	if (symtab->sh_entsize != sizeof(Elf64_Sym) || symtab->sh_size % sizeof(Elf64_Sym) || symtab->sh_offset % 8)
+		corrupt(m, "symbol table (section %u) has sh_entsize %llu, sh_size %llu or sh_offset %#llx that is not a whole, aligned number of %zu-byte entries",
+			symtab_ndx, (unsigned long long)symtab->sh_entsize, (unsigned long long)symtab->sh_size,
+			(unsigned long long)symtab->sh_offset, sizeof(Elf64_Sym));
+	if (symtab->sh_link == SHN_UNDEF || symtab->sh_link >= eh->e_shnum)
+		corrupt(m, "symbol table (section %u) has sh_link %u, which names no section (there are %u)", symtab_ndx,
+			symtab->sh_link, eh->e_shnum);
+	check_strtab(m, symtab->sh_link, "the symbol name table");
+	m->strtab = (const char *)m->buf + m->sh[symtab->sh_link].sh_offset;
+	m->strtab_size = m->sh[symtab->sh_link].sh_size;
+	m->syms = (Elf64_Sym *)(m->buf + symtab->sh_offset);
+	m->nsyms = symtab->sh_size / sizeof(Elf64_Sym);
+	for (size_t k = 0; k < m->nsyms; k++) {
+		const Elf64_Sym *sym = &m->syms[k];
+
+		if (sym->st_name >= m->strtab_size)
+			corrupt(m, "symbol %zu's name index %u is past the symbol name table (%zu bytes)", k, sym->st_name,
+				m->strtab_size);
+		if (sym->st_shndx >= eh->e_shnum && sym->st_shndx < SHN_LORESERVE)
+			corrupt(m, "symbol %zu is in section %u, but there are %u", k, sym->st_shndx, eh->e_shnum);
+		if (sym->st_shndx == SHN_XINDEX)
+			corrupt(m, "symbol %zu uses an extended section index (not supported)", k);
+	}
+}
+
+/* Call fn(line) for each line of the module's section `want` (text written at build time). */
+static void for_each_section_line(const struct module *m, const char *want, void (*fn)(const char *line))
+{
+	for (unsigned int i = 0; i < m->eh->e_shnum; i++) {
 		const char *text, *end;
 
-		if (sh[i].sh_name >= names->sh_size || names->sh_offset + names->sh_size > size ||
-		    strcmp((const char *)buf + names->sh_offset + sh[i].sh_name, want))
+		if (strcmp(section_name(m, i), want))
 			continue;
-		if (sh[i].sh_offset + sh[i].sh_size > size)
-			die(2, "the module's %s section lies outside the file", want);
-		text = (const char *)buf + sh[i].sh_offset;
-		end = text + sh[i].sh_size;
+		if (m->sh[i].sh_type == SHT_NOBITS || m->sh[i].sh_type == SHT_NULL)
+			corrupt(m, "section %u (%s) has no contents (type %u)", i, want, m->sh[i].sh_type);
+		text = (const char *)m->buf + m->sh[i].sh_offset;
+		end = text + m->sh[i].sh_size;
 		while (text < end) {
 			const char *eol = memchr(text, '\n', end - text);
 			char line[512];
@@ -258,47 +416,104 @@ static struct ksym *lookup(const char *name, size_t *count)
 	return *count ? &ksyms[lo] : NULL;
 }
 
-static unsigned char *read_file(const char *path, size_t *size)
+static void read_module(struct module *m, const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf;
-	long n;
+	struct stat st;
+	size_t done = 0;
+	int fd = open(path, O_RDONLY);
 
-	if (!f)
-		die(2, "cannot open %s", path);
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
-		die(2, "cannot read %s", path);
-	buf = malloc(n ? n : 1);
-	if (!buf || fread(buf, 1, n, f) != (size_t)n)
-		die(2, "cannot read %s", path);
-	fclose(f);
-	*size = n;
-	return buf;
+	m->path = path;
+	if (fd < 0)
+		die(2, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		die(2, "%s: not a regular file; give the path of a scheduler.ko", path);
+	m->size = st.st_size;
+	m->buf = malloc(m->size ? m->size : 1);
+	if (!m->buf)
+		die(2, "%s: out of memory for %zu bytes", path, m->size);
+	while (done < m->size) {
+		ssize_t n = read(fd, m->buf + done, m->size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die(2, "cannot read %s: %s", path, n ? strerror(errno) : "file shrank while being read");
+		done += n;
+	}
+	close(fd);
 }
 
-static void write_file(const char *path, const unsigned char *buf, size_t size)
+/* Write the patched module to a temporary file beside it, then rename it over the original: all or nothing. */
+static void write_module(const struct module *m)
 {
-	size_t len = strlen(path) + 32;
+	size_t len = strlen(m->path) + 32, done = 0;
 	char *tmp = malloc(len);
-	FILE *f;
+	struct stat st;
+	int fd;
 
-	snprintf(tmp, len, "%s.tmp.%d", path, (int)getpid());
-	f = fopen(tmp, "wb");
-	if (!f || fwrite(buf, 1, size, f) != size || fclose(f)) {
-		unlink(tmp);
-		die(2, "cannot write %s", tmp);
+	if (!tmp)
+		die(2, "%s: out of memory", m->path);
+	if (stat(m->path, &st))
+		die(2, "cannot stat %s: %s; it is unchanged", m->path, strerror(errno));
+	snprintf(tmp, len, "%s.tmp.%d", m->path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, st.st_mode & 0777);
+	if (fd < 0)
+		die(2, "cannot create %s: %s; %s is unchanged", tmp, strerror(errno), m->path);
+	while (done < m->size) {
+		ssize_t n = write(fd, m->buf + done, m->size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += n;
 	}
-	if (rename(tmp, path)) {
+	if (done < m->size || fsync(fd) || close(fd)) {
+		int err = errno;
+
 		unlink(tmp);
-		die(2, "cannot replace %s", path);
+		die(2, "cannot write %s: %s; %s is unchanged", tmp, strerror(err), m->path);
+	}
+	if (rename(tmp, m->path)) {
+		int err = errno;
+
+		unlink(tmp);
+		die(2, "cannot replace %s: %s; it is unchanged", m->path, strerror(err));
 	}
 	free(tmp);
 }
 
+/* The KASLR slide, from _text, or _stext (arm64's kallsyms lacks _text); both must agree when both are there. */
+static int kaslr_slide(uint64_t *slide)
+{
+	static const char *const anchors[] = { "_text", "_stext" };
+	int have = 0;
+
+	for (size_t a = 0; a < sizeof(anchors) / sizeof(anchors[0]); a++) {
+		const struct linkaddr *link = linkaddr_of(anchors[a]);
+		size_t count;
+		struct ksym *now = lookup(anchors[a], &count);
+		uint64_t s;
+
+		if (!link || !now || count != 1)
+			continue;
+		s = now->addr - link->addr;
+		if (have && s != *slide)
+			die(4, "kallsyms and the module's link addresses disagree on the KASLR slide (%#llx from _text, %#llx from _stext): the module was built for another build of this kernel; rebuild it against the running kernel's debug vmlinux",
+			    (unsigned long long)*slide, (unsigned long long)s);
+		*slide = s;
+		have = 1;
+	}
+	return have;
+}
+
 int main(int argc, char **argv)
 {
-	const char *kallsyms = "/proc/kallsyms", *module = NULL;
-	int dry_run = 0, resolved = 0, by_pos = 0, by_link = 0, ambiguous = 0;
+	const char *kallsyms = "/proc/kallsyms", *path = NULL;
+	int dry_run = 0, resolved = 0, by_pos = 0, by_link = 0, refused = 0;
+	struct module m = { 0 };
+	int have_slide = 0;
+	uint64_t slide = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
@@ -309,107 +524,91 @@ int main(int argc, char **argv)
 			load_sympos(argv[++i]);
 		else if (!strcmp(argv[i], "--dry-run"))
 			dry_run = 1;
-		else if (argv[i][0] == '-' || module)
+		else if (argv[i][0] == '-' || path)
 			usage(stderr, 1);
 		else
-			module = argv[i];
+			path = argv[i];
 	}
-	if (!module)
+	if (!path)
 		usage(stderr, 1);
+
+	read_module(&m, path);
+	validate_module(&m);
 	load_kallsyms(kallsyms);
-
-	size_t size;
-	unsigned char *buf = read_file(module, &size);
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
-
-	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_type != ET_REL ||
-	    eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > size)
-		die(2, "%s is not a 64-bit little-endian kernel module", module);
-	Elf64_Shdr *sh = (Elf64_Shdr *)(buf + eh->e_shoff);
-	Elf64_Shdr *symtab = NULL;
-
-	for_each_section_line(buf, size, eh, sh, ".plugsched.sympos", sympos_line);
-	for_each_section_line(buf, size, eh, sh, ".plugsched.linkaddrs", linkaddr_line);
-
-	/* the KASLR slide, for names kallsyms does not list: from _text, or _stext (arm64's kallsyms lacks _text) */
-	int have_slide = 0;
-	uint64_t slide = 0;
-	static const char *const anchors[] = { "_text", "_stext" };
-
-	for (size_t a = 0; a < sizeof(anchors) / sizeof(anchors[0]) && !have_slide; a++) {
-		const struct linkaddr *link = linkaddr_of(anchors[a]);
-		size_t count;
-		struct ksym *now = lookup(anchors[a], &count);
-
-		if (link && now && count == 1) {
-			slide = now->addr - link->addr;
-			have_slide = 1;
-		}
+	for_each_section_line(&m, ".plugsched.sympos", sympos_line);
+	for_each_section_line(&m, ".plugsched.linkaddrs", linkaddr_line);
+	if (nr_linkaddrs) {
+		have_slide = kaslr_slide(&slide);
+		if (!have_slide)
+			die(4, "%s carries link addresses, but neither _text nor _stext is both in %s and in the module's .plugsched.linkaddrs table: the KASLR slide is unknown; is this the kernel the module was built for?",
+			    path, kallsyms);
 	}
 
-	for (int i = 0; i < eh->e_shnum; i++)
-		if (sh[i].sh_type == SHT_SYMTAB)
-			symtab = &sh[i];
-	if (!symtab || symtab->sh_link >= eh->e_shnum || symtab->sh_offset + symtab->sh_size > size)
-		die(2, "%s has no symbol table", module);
-	const char *strtab = (const char *)buf + sh[symtab->sh_link].sh_offset;
-	Elf64_Sym *syms = (Elf64_Sym *)(buf + symtab->sh_offset);
-	size_t nsyms = symtab->sh_size / sizeof(Elf64_Sym);
-
-	for (size_t i = 1; i < nsyms; i++) {
-		const char *name = strtab + syms[i].st_name;
+	for (size_t i = 1; i < m.nsyms; i++) {
+		Elf64_Sym *sym = &m.syms[i];
+		const char *name = m.strtab + sym->st_name;
 		const char *want = name;
+		const struct linkaddr *l;
 		size_t count;
+		struct ksym *k;
+		unsigned int pos;
+		uint64_t addr;
 
-		if (syms[i].st_shndx != SHN_UNDEF || !*name)
+		if (sym->st_shndx != SHN_UNDEF || !*name)
 			continue;
 		if (!strncmp(name, ORIG_PREFIX, strlen(ORIG_PREFIX)))
 			want = name + strlen(ORIG_PREFIX);
-		struct ksym *k = lookup(want, &count);
+		k = lookup(want, &count);
+		l = linkaddr_of(want);
 
 		if (!k) {
-			const struct linkaddr *l = linkaddr_of(want);
-
 			if (!l)
 				continue; /* not in the kernel image: the module loader resolves it (exports) or refuses */
-			if (!have_slide)
-				die(4, "%s", "the module carries link addresses, but neither _text nor _stext is both in kallsyms and in the module's table: the KASLR slide is unknown");
+			addr = l->addr + slide;
 			if (dry_run)
-				printf("%s -> %s %#llx (link address + KASLR slide)\n", name, want, (unsigned long long)(l->addr + slide));
-			syms[i].st_shndx = SHN_ABS;
-			syms[i].st_value = l->addr + slide;
+				printf("%s -> %s %#llx (link address + KASLR slide)\n", name, want, (unsigned long long)addr);
+			sym->st_shndx = SHN_ABS;
+			sym->st_value = addr;
 			resolved++;
 			by_link++;
 			continue;
 		}
-		unsigned int pos = sympos_of(want);
-
+		pos = sympos_of(want);
 		if (pos > count) {
 			fprintf(stderr, "symbol-resolve: %s: sympos %u but the kernel has only %zu symbols of that name\n", want, pos, count);
-			ambiguous++;
+			refused++;
 			continue;
 		}
 		if (!pos && count > 1) {
 			fprintf(stderr, "symbol-resolve: %s is ambiguous: the kernel has %zu symbols of that name; give its position in the sympos table (\"%s N\")\n", want, count, want);
-			ambiguous++;
+			refused++;
 			continue;
 		}
-		uint64_t addr = k[pos ? pos - 1 : 0].addr;
-
+		addr = k[pos ? pos - 1 : 0].addr;
+		/*
+		 * kallsyms without symbol types (arm64) lists a function where the
+		 * module means a variable of the same name: the link address, moved
+		 * by the slide, tells them apart.
+		 */
+		if (l && addr != l->addr + slide) {
+			fprintf(stderr, "symbol-resolve: %s: kallsyms has it at %#llx, but the module's link address moved by the KASLR slide is %#llx: kallsyms lists another symbol of that name (arm64's kallsyms lists functions only, so a variable named like a function is not there), or the module was built for another build of this kernel; refusing rather than guessing: rebuild the module against the running kernel\n",
+				want, (unsigned long long)addr, (unsigned long long)(l->addr + slide));
+			refused++;
+			continue;
+		}
 		if (dry_run)
 			printf("%s -> %s %#llx%s\n", name, want, (unsigned long long)addr, pos ? " (by sympos)" : "");
-		syms[i].st_shndx = SHN_ABS;
-		syms[i].st_value = addr;
+		sym->st_shndx = SHN_ABS;
+		sym->st_value = addr;
 		resolved++;
 		by_pos += pos != 0;
 	}
-	if (ambiguous) {
-		fprintf(stderr, "symbol-resolve: %d symbol(s) could not be resolved unambiguously; %s is unchanged\n", ambiguous, module);
+	if (refused) {
+		fprintf(stderr, "symbol-resolve: %d symbol(s) could not be resolved safely (see above); %s is unchanged\n", refused, path);
 		return 3;
 	}
 	if (!dry_run)
-		write_file(module, buf, size);
+		write_module(&m);
 	printf("symbol-resolve: %s %d symbol(s) (%d by sympos, %d by link address)\n", dry_run ? "would resolve" : "resolved", resolved, by_pos, by_link);
 	return 0;
 }
