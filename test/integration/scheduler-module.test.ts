@@ -109,7 +109,7 @@ describe('scheduler modules for Debian 6.1', () => {
 
     const release = '6.1.0-56-cloud-amd64';
     const payload = `/usr/lib/plugsched/${release}`;
-    const files = [`${payload}/VERSION`, `${payload}/boundary-summary.md`, `${payload}/plugsched-install`, `${payload}/scheduler.ko`, `${payload}/symbol-resolve`, '/usr/lib/systemd/system/scheduler-hello-sched.service'];
+    const files = [`${payload}/VERSION`, `${payload}/boundary-summary.md`, `${payload}/plugsched-install`, `${payload}/scheduler.ko`, `${payload}/symbol-resolve`, '/usr/lib/systemd/system/scheduler-hello-sched-boot-done.service', '/usr/lib/systemd/system/scheduler-hello-sched.service'];
     const q = (args: string[]) => spawnSync('rpm', ['-qp', ...args, rpm], { encoding: 'utf8' }).stdout;
     expect(q(['-l']).trim().split('\n')).toEqual(files);
     expect(q(['--requires'])).toContain(`kernel-uname-r(${release})`);
@@ -124,10 +124,13 @@ describe('scheduler modules for Debian 6.1', () => {
     const fake = join(a.dir, 'fake-bin');
     mkdirSync(fake, { recursive: true });
     const calls = join(a.dir, 'installer-calls');
-    writeFileSync(join(fake, 'installer'), `#!/bin/sh\necho "$@" >> ${calls}\n`, { mode: 0o755 });
+    // the scripts read no environment: run them as if chrooted into root (their absolute paths moved there), the
+    // payload's installer replaced by a recorder, systemctl by a no-op
+    writeFileSync(join(root, payload, 'plugsched-install'), `#!/bin/sh\necho "$@" >> ${calls}\n`, { mode: 0o755 });
+    writeFileSync(join(fake, 'systemctl'), '#!/bin/sh\n:\n', { mode: 0o755 });
     const runScript = (script: string, uname: string, args: string[] = []) => {
       writeFileSync(join(fake, 'uname'), `#!/bin/sh\necho ${uname}\n`, { mode: 0o755 });
-      return spawnSync('sh', ['-c', script, 'script', ...args], { env: { ...process.env, PATH: `${fake}:${process.env.PATH}`, PLUGSCHED_ROOT: root, PLUGSCHED_INSTALLER: join(fake, 'installer') }, encoding: 'utf8' });
+      return spawnSync('sh', ['-c', script.replaceAll('/usr/lib/plugsched/', `${root}/usr/lib/plugsched/`), 'script', ...args], { env: { ...process.env, PATH: `${fake}:${process.env.PATH}` }, encoding: 'utf8' });
     };
     const scripts = q(['--queryformat', '%{POSTIN}\n@@@\n%{PREUN}']).split('@@@');
     expect(runScript(scripts[0], '6.1.0-99-other').status).toBe(0);
@@ -151,7 +154,9 @@ describe('scheduler modules for Debian 6.1', () => {
     expect(r.code, r.out.slice(-4000)).toBe(0);
     const j = JSON.parse(readFileSync(join(a.dir, 'dist', 'schedulers', 'scheduler-x86', 'vm-test.json'), 'utf8'));
     expect(j.pass).toBe(true);
-    expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback', 'conflict', 'features', 'syscalls', 'sysctls', 'cycles', 'hotplug', 'cpu-max', 'mem-pressure', 'threads-10k']);
+    expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback', 'conflict', 'features', 'syscalls', 'sysctls', 'cycles', 'hotplug', 'cpu-max', 'mem-pressure', 'threads-10k', 'fork-log']);
+    // then its own test (schedulers/scheduler-x86/tests): PLUGSCHED_FORK_LOG unknown before, off by default, logs a fork when on, gone after
+    expect(j.scenarios.find((s: { name: string }) => s.name === 'fork-log').checks.find((c: { name: string }) => c.name === 'logs-when-on').evidence).toMatch(/scheduler-x86: new task fl-on\/\d+/);
     // one install happened with the 10 000-thread workload
     expect(j.switches.join('\n')).toMatch(/installed the module's scheduler: 2 cpus, 1\d{4} threads, \d+ tasks moved, stop machine \d+ us/);
     // the variant's own feature showed and toggled through the module's debugfs handlers

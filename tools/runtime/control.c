@@ -42,7 +42,9 @@ struct plugsched_switch {
 	unsigned int nr_cpus;
 	struct task_struct *initiator;
 	int ret;
-	struct task_struct *culprit;
+	/* the first task found busy, copied under stop_machine: it may exit once that returns */
+	pid_t culprit_pid;
+	char culprit_comm[TASK_COMM_LEN];
 	unsigned long where;
 	atomic_t arrived[PLUGSCHED_STEPS];
 	u64 t0, t1, t2, tp0, tp1;
@@ -71,7 +73,8 @@ static int plugsched_stop_handler(void *data)
 	}
 	if (plugsched_check_stacks(s->install, slot, s->nr_cpus, s->initiator, &culprit, &where) &&
 	    cmpxchg(&s->ret, 0, -EBUSY) == 0) {
-		s->culprit = culprit;
+		s->culprit_pid = task_pid_nr(culprit);
+		strscpy(s->culprit_comm, culprit->comm, sizeof(s->culprit_comm));
 		s->where = where;
 	}
 	plugsched_barrier(s, 0);
@@ -144,12 +147,18 @@ static int plugsched_switch(bool install)
 		ret = plugsched_switch_once(install, &s);
 		if (ret != -EBUSY && ret != -EAGAIN)
 			break;
-		if (s.culprit)
-			pr_info("try %d: %s/%d is inside %pS, retrying\n",
-				tries, s.culprit->comm, task_pid_nr(s.culprit), (void *)s.where);
+		if (s.where && tries < PLUGSCHED_TRIES)
+			pr_info_ratelimited("try %d: %s/%d is inside %pS, retrying\n",
+					    tries, s.culprit_comm, s.culprit_pid, (void *)s.where);
 		msleep(PLUGSCHED_RETRY_MS);
 	}
 	end = ktime_get_ns();
+	if (ret == -EBUSY && s.where) {
+		pr_err("%s failed after %d tries: %d (%s/%d is inside %pS; try again once it has moved on)\n",
+		       install ? "install" : "rollback", PLUGSCHED_TRIES, ret,
+		       s.culprit_comm, s.culprit_pid, (void *)s.where);
+		return ret;
+	}
 	if (ret) {
 		pr_err("%s failed after %d tries: %d%s\n",
 		       install ? "install" : "rollback", min(tries, PLUGSCHED_TRIES), ret,

@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { PlugschedError } from '../util/errors';
 import { requireTool, run } from '../util/run';
 import type { Logger } from '../util/progress';
-import { debControl, debPostinst, debPrerm, packageArch, packageName, payloadDir, rpmSpec, SOURCE_DATE_EPOCH, systemdUnit, unitName, type PackageInput } from './payload';
+import { bootDoneUnit, bootDoneUnitName, debControl, debPostinst, debPrerm, packageArch, packageName, payloadDir, rpmSpec, SOURCE_DATE_EPOCH, systemdUnit, unitName, type PackageInput } from './payload';
 
 export interface PackageSources {
   ko: string;
@@ -40,6 +40,7 @@ function stage(root: string, p: PackageInput, s: PackageSources): string[] {
     put(`${dir}/boundary-summary.md`, (d) => writeFileSync(d, s.boundarySummary), 0o644),
     put(`${dir}/VERSION`, (d) => writeFileSync(d, `${p.variant} ${p.version} ${p.kernelId} ${p.release}\n`), 0o644),
     put(`/usr/lib/systemd/system/${unitName(p.variant)}`, (d) => writeFileSync(d, systemdUnit(p)), 0o644),
+    put(`/usr/lib/systemd/system/${bootDoneUnitName(p.variant)}`, (d) => writeFileSync(d, bootDoneUnit(p)), 0o644),
   ];
   return files.sort();
 }

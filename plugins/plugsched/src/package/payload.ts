@@ -6,8 +6,14 @@
  * kernel: packages of two variants for one release conflict):
  *   scheduler.ko, plugsched-install, symbol-resolve, boundary-summary.md,
  *   VERSION
- * and /usr/lib/systemd/system/scheduler-<variant>.service, which installs
- * the scheduler at boot on the matching kernel only.
+ * and, in /usr/lib/systemd/system/, scheduler-<variant>.service, which
+ * installs the scheduler at boot on the matching kernel only, and
+ * scheduler-<variant>-boot-done.service, which clears the boot guard's
+ * marker once the boot has finished (docs/packages.md).
+ *
+ * The scripts name every program by its absolute path in the payload and
+ * read no environment variable: they run as root, under whatever
+ * environment the package manager was started with.
  */
 export interface PackageInput {
   variant: string;
@@ -30,10 +36,17 @@ export const SOURCE_DATE_EPOCH = 1704067200; // 2024-01-01T00:00:00Z
 
 export const payloadDir = (release: string) => `/usr/lib/plugsched/${release}`;
 export const unitName = (variant: string) => `scheduler-${variant}.service`;
+/** The unit that, once the boot has finished, clears the marker the boot-time install writes. */
+export const bootDoneUnitName = (variant: string) => `scheduler-${variant}-boot-done.service`;
 export const packageName = (variant: string) => `scheduler-${variant}`;
 /** Something every scheduler package for one kernel release provides and conflicts with. */
 export const slotName = (release: string) => `plugsched-scheduler-${release}`;
 
+/**
+ * The boot-time install. `--boot` makes the installer honour plugsched.skip=1 / plugsched=off on the
+ * kernel command line and the boot guard: a marker written before insmod that the boot-done unit
+ * removes once the boot has finished; a boot that finds it skips the install (docs/packages.md).
+ */
 export function systemdUnit(p: PackageInput): string {
   const dir = payloadDir(p.release);
   return [
@@ -41,12 +54,13 @@ export function systemdUnit(p: PackageInput): string {
     `Description=plugsched-nx scheduler ${p.variant} ${p.version} for Linux ${p.release}`,
     `ConditionKernelVersion=${p.release}`,
     'After=local-fs.target',
+    `Wants=${bootDoneUnitName(p.variant)}`,
     '',
     '[Service]',
     'Type=oneshot',
     'RemainAfterExit=yes',
-    `ExecStart=${dir}/plugsched-install install ${dir}/scheduler.ko`,
-    `ExecStop=${dir}/plugsched-install uninstall`,
+    `ExecStart=${dir}/plugsched-install install ${dir}/scheduler.ko --boot`,
+    `ExecStop=${dir}/plugsched-install uninstall --if-installed`,
     '',
     '[Install]',
     'WantedBy=multi-user.target',
@@ -54,19 +68,34 @@ export function systemdUnit(p: PackageInput): string {
   ].join('\n');
 }
 
+/** Pulled in by the install unit; runs once the boot has reached default.target. */
+export function bootDoneUnit(p: PackageInput): string {
+  const dir = payloadDir(p.release);
+  return [
+    '[Unit]',
+    `Description=plugsched-nx scheduler ${p.variant}: the boot finished, clear the boot guard`,
+    `ConditionKernelVersion=${p.release}`,
+    `After=default.target ${unitName(p.variant)}`,
+    '',
+    '[Service]',
+    'Type=oneshot',
+    `ExecStart=${dir}/plugsched-install boot-done`,
+    '',
+  ].join('\n');
+}
+
 /**
  * After install: put the scheduler into the running kernel when it is the
  * matching release (a failed live install does not fail the package; the
- * unit tries again at boot). PLUGSCHED_ROOT and PLUGSCHED_INSTALLER exist
- * for chroots and tests.
+ * unit tries again at boot), and enable the unit.
  */
 export function postInstall(p: PackageInput): string {
+  const dir = payloadDir(p.release);
   return [
-    `installer="\${PLUGSCHED_INSTALLER:-\${PLUGSCHED_ROOT:-}${payloadDir(p.release)}/plugsched-install}"`,
     `if [ "$(uname -r)" = "${p.release}" ]; then`,
-    `\t"$installer" install "\${PLUGSCHED_ROOT:-}${payloadDir(p.release)}/scheduler.ko" || echo "scheduler-${p.variant}: not installed into the running kernel now (see dmesg); it will be at the next boot" >&2`,
+    `\t${dir}/plugsched-install install ${dir}/scheduler.ko || echo "scheduler-${p.variant}: not installed into the running kernel now (see above and dmesg); it will be at the next boot" >&2`,
     'fi',
-    'if [ -d /run/systemd/system ] && [ -z "${PLUGSCHED_ROOT:-}" ]; then',
+    'if [ -d /run/systemd/system ]; then',
     `\tsystemctl daemon-reload >/dev/null 2>&1 || :`,
     `\tsystemctl enable ${unitName(p.variant)} >/dev/null 2>&1 || :`,
     'fi',
@@ -74,14 +103,23 @@ export function postInstall(p: PackageInput): string {
   ].join('\n');
 }
 
-/** Before removal: restore the built-in scheduler when this package's scheduler is the one running. */
+/**
+ * Before removal: restore the built-in scheduler when a scheduler module is running in this
+ * package's kernel. When that cannot be done (a task stays inside the module's code through the
+ * installer's bounded retries) the script fails: the package manager keeps the package installed,
+ * its scheduler stays live and its unit enabled, so nothing is half-removed; removing it again
+ * later retries (docs/packages.md).
+ */
 export function preRemove(p: PackageInput): string {
+  const dir = payloadDir(p.release);
   return [
-    `installer="\${PLUGSCHED_INSTALLER:-\${PLUGSCHED_ROOT:-}${payloadDir(p.release)}/plugsched-install}"`,
-    `if [ "$(uname -r)" = "${p.release}" ] && [ -d /sys/kernel/plugsched ]; then`,
-    '\t"$installer" uninstall',
+    `if [ "$(uname -r)" = "${p.release}" ]; then`,
+    `\tif ! ${dir}/plugsched-install uninstall --if-installed; then`,
+    `\t\techo "scheduler-${p.variant}: not removed: the running kernel still uses its scheduler (see above); the package stays installed and its scheduler live; remove it again once that task has moved on" >&2`,
+    '\t\texit 1',
+    '\tfi',
     'fi',
-    'if [ -d /run/systemd/system ] && [ -z "${PLUGSCHED_ROOT:-}" ]; then',
+    'if [ -d /run/systemd/system ]; then',
     `\tsystemctl disable ${unitName(p.variant)} >/dev/null 2>&1 || :`,
     'fi',
     '',
