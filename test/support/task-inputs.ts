@@ -48,7 +48,8 @@ async function main(): Promise<void> {
         executor: config.executor.slice('@plugsched/nx:'.length),
         files: [...raw.files].sort(),
         runtime: [...raw.runtime].sort(),
-        depOutputs: probe.filter((p) => categories.get(p) === 'dependentTasksOutputFiles'),
+        // 'depOutputs' when the file exists (a dependency's output on disk), 'dependentTasksOutputFiles' when it only matches the glob
+        depOutputs: probe.filter((p) => ['depOutputs', 'dependentTasksOutputFiles'].includes(String(categories.get(p)))),
       };
     }
   }
