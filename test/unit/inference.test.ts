@@ -65,7 +65,7 @@ describe('scheduler projects', () => {
     const p = results[0][1].projects?.['schedulers/my-sched'];
     expect(p?.name).toBe('my-sched');
     expect(p?.implicitDependencies).toEqual(['debian-6.1-cloud-amd64']);
-    expect(Object.keys(p?.targets ?? {}).sort()).toEqual(['apply-patches', 'build', 'edit', 'module', 'save', 'vm-test', 'watch']);
+    expect(Object.keys(p?.targets ?? {}).sort()).toEqual(['apply-patches', 'bench', 'build', 'edit', 'module', 'save', 'vm-test', 'watch']);
     // the developer loop: never cached, watch runs until stopped
     for (const t of ['edit', 'save', 'watch']) expect(p?.targets?.[t].cache).toBe(false);
     expect(p?.targets?.edit.dependsOn).toEqual(['^extract']);
@@ -76,6 +76,8 @@ describe('scheduler projects', () => {
     expect(p?.targets?.module.outputs).toEqual(['{workspaceRoot}/dist/schedulers/{projectName}/scheduler.ko']);
     expect(p?.targets?.['vm-test'].dependsOn).toEqual(['build']);
     expect(p?.targets?.['vm-test'].outputs).toEqual(['{workspaceRoot}/dist/schedulers/{projectName}/vm-test.json', '{workspaceRoot}/dist/schedulers/{projectName}/vm-test.log']);
+    // a measurement: never cached, never beside another task (docs/bench.md)
+    expect(p?.targets?.bench).toMatchObject({ cache: false, parallelism: false, dependsOn: ['module'] });
   });
 
   it('infers a project without a kernel dependency from a bad scheduler.yaml or an unknown kernel, and never throws', async () => {

@@ -92,12 +92,24 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
         dependsOn: ['build'],
         inputs: [
           'variant',
+          // the variant's own tests: scenarios and guest programs (docs/vm-test.md)
+          '{projectRoot}/tests/**/*',
           { dependentTasksOutputFiles: '**/packages/*.rpm', transitive: false },
           { dependentTasksOutputFiles: '**/kernels/*/devel.json', transitive: true },
           ...executorCodeInputs('vm-test'),
         ],
         outputs: [out('vm-test.json'), out('vm-test.log')],
       }),
+      // a measurement, not a build: never served from a cache (docs/bench.md), and never run beside
+      // another task, whose CPU use would be measured with it
+      bench: {
+        executor: `${PLUGIN}:bench`,
+        cache: false,
+        parallelism: false,
+        dependsOn: ['module'],
+        metadata: { description: 'A/B benchmark in one VM: built-in scheduler and variant in interleaved rounds; medians, ranges, ratios (docs/bench.md)', technologies: ['linux'] },
+        outputs: [out('bench.json'), out('bench.md'), out('bench.svg'), out('bench.log')],
+      },
     },
   };
 }
