@@ -2,8 +2,8 @@
  * Live-update scenarios in a VM, shared by the tests, the main job and the
  * vm-test target: boot the kernel, install the scheduler module the way a
  * host would (tools/installer), exercise it (tools/vm/scenarios, see
- * scenarios.ts), roll back, and report every step as
- * PLUGSCHED-CHECK lines for the judge.
+ * scenarios.ts, then the variant's own tests, variant-tests.ts), roll back,
+ * and report every step as PLUGSCHED-CHECK lines for the judge.
  */
 import { join } from 'node:path';
 import type { DevelTree } from '../kernel/devel';
@@ -13,6 +13,7 @@ import { buildInitramfs } from './initramfs';
 import { judgeConsole, type Verdict } from './judge';
 import { bootVm, type VmRun } from './qemu';
 import { pickScenarios, vmScenarios } from './scenarios';
+import { GUEST_TESTS_BIN, mergeScenarios, type VariantTests } from './variant-tests';
 import { toolPath } from '../util/tools';
 
 export interface LiveUpdateOptions {
@@ -26,8 +27,10 @@ export interface LiveUpdateOptions {
   memMiB?: number;
   /** A line the variant prints once it runs (dmesg), e.g. the hello example's greeting. */
   expectMessage?: string;
-  /** Scenario names (scenarios.ts), in the order to run them; default: live-update only. */
+  /** Scenario names (scenarios.ts, and the variant's tests'), in the order to run them; default: live-update only. */
   scenarios?: string[];
+  /** The variant's own tests (variant-tests.ts: collectVariantTests, buildVariantProbes). */
+  tests?: VariantTests;
   workDir: string;
   logFile?: string;
   timeoutSec?: number;
@@ -65,6 +68,8 @@ export function liveUpdateScript(scenarios: string[], expectMessage?: string, in
   return [
     '. /plugsched/lib.sh',
     ...Object.entries(env).sort(([x], [y]) => x.localeCompare(y)).map(([k, v]) => `export ${k}=${sh(v)}`),
+    // the variant's own test programs (variant-tests.ts), after the guest's commands
+    `export PATH="$PATH:${GUEST_TESTS_BIN}"`,
     'KO=/plugsched/scheduler.ko',
     `MARKER=${sh(expectMessage ?? '')}`,
     ...scenarios.map((s) => `. /plugsched/scenarios/${s}.sh`),
@@ -77,7 +82,7 @@ export function liveUpdateScript(scenarios: string[], expectMessage?: string, in
 }
 
 export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateResult> {
-  const picked = pickScenarios(o.scenarios ?? ['live-update'], vmScenarios(o.workspaceRoot));
+  const picked = pickScenarios(o.scenarios ?? ['live-update'], mergeScenarios(vmScenarios(o.workspaceRoot), o.tests?.scenarios ?? []));
   const scenarios = picked.map((s) => s.name);
   const arch = o.devel.arch;
   const [resolver, spinners, schedtool, busybox] = await Promise.all([
@@ -91,14 +96,19 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
     outFile: initramfs,
     files: [
       { src: toolPath(o.workspaceRoot, 'vm', 'lib.sh'), dest: '/plugsched/lib.sh' },
-      ...picked.map((s) => ({ src: toolPath(o.workspaceRoot, 'vm', 'scenarios', s.file), dest: `/plugsched/scenarios/${s.name}.sh` })),
+      ...picked.map((s) => ({ src: s.src ?? toolPath(o.workspaceRoot, 'vm', 'scenarios', s.file), dest: `/plugsched/scenarios/${s.name}.sh` })),
+      ...(o.tests?.probes ?? []).map((p) => ({ src: p.bin, dest: `${GUEST_TESTS_BIN}/${p.name}`, mode: 0o755 })),
       { src: resolver, dest: '/bin/symbol-resolve', mode: 0o755 },
       { src: o.installer ?? toolPath(o.workspaceRoot, 'installer', 'plugsched-install'), dest: '/bin/plugsched-install', mode: 0o755 },
       { src: spinners, dest: '/bin/spinners', mode: 0o755 },
       { src: schedtool, dest: '/bin/schedtool', mode: 0o755 },
       { src: o.ko, dest: '/plugsched/scheduler.ko' },
     ],
-    script: liveUpdateScript(scenarios, o.expectMessage, o.interactive, { WORKLOAD_PACE: String(workloadPace(arch, o.tcg)), ...o.env }),
+    script: liveUpdateScript(scenarios, o.expectMessage, o.interactive, {
+      WORKLOAD_PACE: String(workloadPace(arch, o.tcg)),
+      ...(o.tests ? { VARIANT: o.tests.variant, VARIANT_VERSION: o.tests.version } : {}),
+      ...o.env,
+    }),
     busybox,
   });
   const logFile = o.logFile ?? join(o.workDir, `live-update-${o.cpus}.log`);

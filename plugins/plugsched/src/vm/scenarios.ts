@@ -3,7 +3,8 @@
  * each (scenario_<name>, helpers in tools/vm/lib.sh). The directory is the one
  * list of them. NN-<name>.sh is part of the full run, which takes them in
  * file-name order (live-update first: its checks see the first install);
- * <name>.sh runs only when named (downtime, the benchmark's).
+ * <name>.sh runs only when named (downtime, the benchmark's). A variant adds
+ * its own from schedulers/<name>/tests (variant-tests.ts).
  */
 import { readdirSync } from 'node:fs';
 import { PlugschedError } from '../util/errors';
@@ -16,6 +17,8 @@ export interface VmScenario {
   file: string;
   /** Numbered: part of the full run. */
   inFullRun: boolean;
+  /** The script, absolute, when it is not tools/vm/scenarios/<file> (a variant's test). */
+  src?: string;
 }
 
 /** The scenarios a directory's file names make, in file-name order. */
@@ -50,7 +53,7 @@ export function fullRunScenarios(workspaceRoot: string): string[] {
 export function pickScenarios(names: string[], available: VmScenario[]): VmScenario[] {
   return names.map((n) => {
     const s = available.find((a) => a.name === n);
-    if (s === undefined) throw new PlugschedError(`Unknown VM scenario "${n}": the scenarios are ${available.map((a) => a.name).join(', ')} (tools/vm/scenarios/[NN-]<name>.sh).`);
+    if (s === undefined) throw new PlugschedError(`Unknown VM scenario "${n}": the scenarios are ${available.map((a) => a.name).join(', ')} (built in: tools/vm/scenarios/[NN-]<name>.sh; a variant's own: schedulers/<variant>/tests/[NN-]<name>.sh). Pass names from that list to --scenarios.`);
     return s;
   });
 }

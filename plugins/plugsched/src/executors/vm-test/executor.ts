@@ -7,7 +7,8 @@ import { payloadDir } from '../../package/payload';
 import { PlugschedError } from '../../util/errors';
 import { run } from '../../util/run';
 import { runLiveUpdate } from '../../vm/live-update';
-import { fullRunScenarios } from '../../vm/scenarios';
+import { fullRunScenarios, pickScenarios, vmScenarios } from '../../vm/scenarios';
+import { buildVariantProbes, collectVariantTests, mergeScenarios } from '../../vm/variant-tests';
 import type { ExecutorResult } from '../kernel-step';
 import { runSchedulerStep } from '../scheduler-step';
 
@@ -32,12 +33,21 @@ async function unpackRpmPayload(outDir: string, work: string, release: string): 
   return { rpm, ko: p('scheduler.ko'), installer: p('plugsched-install'), resolver: p('symbol-resolve') };
 }
 
-/** Live-update the variant's kernel in QEMU and run the scenarios: dist/schedulers/<name>/vm-test.{log,json}. */
+/**
+ * Live-update the variant's kernel in QEMU and run the scenarios, the built-in ones and then the
+ * variant's own (schedulers/<name>/tests): dist/schedulers/<name>/vm-test.{log,json}.
+ */
 export default async function vmTestExecutor(options: VmTestOptions, context: ExecutorContext): Promise<ExecutorResult> {
   return runSchedulerStep(context, ['vm-test.log', 'vm-test.json'], async ({ workspaceRoot, scheduler, kernel, outDir, log }) => {
+    // the variant's tests are checked first: a bad one is named before anything is fetched or booted
+    const tests = collectVariantTests(workspaceRoot, scheduler.dir);
+    const fullRun = [...fullRunScenarios(workspaceRoot), ...tests.scenarios.filter((s) => s.inFullRun).map((s) => s.name)];
+    const scenarios = typeof options.scenarios === 'string' ? options.scenarios.split(',').map((s) => s.trim()).filter(Boolean) : (options.scenarios ?? fullRun);
+    pickScenarios(scenarios, mergeScenarios(vmScenarios(workspaceRoot), tests.scenarios));
     const devel = await ensureDevel(kernel, log);
     const cpus = options.cpus ?? 2;
-    const scenarios = typeof options.scenarios === 'string' ? options.scenarios.split(',').map((s) => s.trim()).filter(Boolean) : (options.scenarios ?? fullRunScenarios(workspaceRoot));
+    if (tests.probes.length > 0) log(`vm-test: building the variant's guest programs for ${devel.arch}: ${tests.probes.map((p) => p.file).join(', ')}`);
+    const probes = await buildVariantProbes(workspaceRoot, tests.probes, devel.arch);
     const work = mkdtempSync(join(tmpdir(), 'plugsched-vm-test-'));
     try {
       log(`vm-test: booting ${devel.kernelRelease} in QEMU with ${cpus} vCPUs${options.tcg === 'single' ? ' (single-threaded TCG when KVM is not usable)' : ''}; scenarios: ${scenarios.join(', ')}`);
@@ -45,7 +55,7 @@ export default async function vmTestExecutor(options: VmTestOptions, context: Ex
       // what the guest installs is the RPM's payload, exactly as a host would get it
       const payload = await unpackRpmPayload(outDir, work, devel.kernelRelease);
       log(`vm-test: installing from ${payload.rpm}`);
-      const { run, verdict } = await runLiveUpdate({ workspaceRoot, devel, ko: payload.ko, installer: payload.installer, resolver: payload.resolver, cpus, memMiB: options.memory, scenarios, expectMessage: scheduler.marker ?? undefined, workDir: work, logFile, interactive: options.interactive, tcg: options.tcg });
+      const { run, verdict } = await runLiveUpdate({ workspaceRoot, devel, ko: payload.ko, installer: payload.installer, resolver: payload.resolver, cpus, memMiB: options.memory, scenarios, tests: { variant: scheduler.name, version: scheduler.version, scenarios: tests.scenarios, probes }, expectMessage: scheduler.marker ?? undefined, workDir: work, logFile, interactive: options.interactive, tcg: options.tcg });
       for (const s of verdict.scenarios) {
         log(`  ${s.status === 'pass' ? 'pass' : s.status.toUpperCase()} ${s.name} (${s.ms ?? '?'} ms)`);
         for (const c of s.checks) if (!c.pass) log(`       FAIL ${c.name}: ${c.evidence}`);
