@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { DevelTree } from '../kernel/devel';
 import { isHostArch, type KernelArch } from '../util/host-arch';
-import { guestBusybox, guestProgram } from './helpers';
+import { guestBusybox, guestProgram, SCENARIO_PROGRAMS } from './helpers';
 import { buildInitramfs } from './initramfs';
 import { judgeConsole, type Verdict } from './judge';
 import { bootVm, type VmRun } from './qemu';
@@ -85,11 +85,10 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
   const picked = pickScenarios(o.scenarios ?? ['live-update'], mergeScenarios(vmScenarios(o.workspaceRoot), o.tests?.scenarios ?? []));
   const scenarios = picked.map((s) => s.name);
   const arch = o.devel.arch;
-  const [resolver, spinners, schedtool, busybox] = await Promise.all([
+  const [resolver, busybox, ...programs] = await Promise.all([
     o.resolver ?? guestProgram(toolPath(o.workspaceRoot, 'installer', 'symbol-resolve.c'), arch),
-    guestProgram(toolPath(o.workspaceRoot, 'vm', 'spinners.c'), arch),
-    guestProgram(toolPath(o.workspaceRoot, 'vm', 'schedtool.c'), arch),
     guestBusybox(arch),
+    ...SCENARIO_PROGRAMS.map((name) => guestProgram(toolPath(o.workspaceRoot, 'vm', `${name}.c`), arch)),
   ]);
   const initramfs = join(o.workDir, `live-update-${o.cpus}.cpio.gz`);
   await buildInitramfs({
@@ -100,8 +99,7 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
       ...(o.tests?.probes ?? []).map((p) => ({ src: p.bin, dest: `${GUEST_TESTS_BIN}/${p.name}`, mode: 0o755 })),
       { src: resolver, dest: '/bin/symbol-resolve', mode: 0o755 },
       { src: o.installer ?? toolPath(o.workspaceRoot, 'installer', 'plugsched-install'), dest: '/bin/plugsched-install', mode: 0o755 },
-      { src: spinners, dest: '/bin/spinners', mode: 0o755 },
-      { src: schedtool, dest: '/bin/schedtool', mode: 0o755 },
+      ...SCENARIO_PROGRAMS.map((name, i) => ({ src: programs[i], dest: `/bin/${name}`, mode: 0o755 })),
       { src: o.ko, dest: '/plugsched/scheduler.ko' },
     ],
     script: liveUpdateScript(scenarios, o.expectMessage, o.interactive, {

@@ -15,14 +15,14 @@ import { PlugschedError, isPlugschedError } from '../util/errors';
 import { requireTool } from '../util/run';
 import { guestCompiler } from '../toolchain/toolchain';
 import type { KernelArch } from '../util/host-arch';
-import { guestProgram } from './helpers';
+import { guestProgram, SCENARIO_PROGRAMS } from './helpers';
 import { vmScenarios, type VmScenario } from './scenarios';
 
 /** Where the variant's programs land in the guest (appended to PATH by the guest script). */
 export const GUEST_TESTS_BIN = '/plugsched/tests/bin';
 
 /** The programs vm-test itself puts in the guest's /bin: a variant's program may not take their names. */
-export const GUEST_PROGRAMS = ['busybox', 'plugsched-install', 'schedtool', 'spinners', 'symbol-resolve'];
+export const GUEST_PROGRAMS = ['busybox', 'plugsched-install', 'symbol-resolve', ...SCENARIO_PROGRAMS].sort();
 
 /** Names a scenario may not take: scenario_begin and scenario_end are tools/vm/lib.sh's. */
 const LIB_FUNCTIONS = ['begin', 'end'];

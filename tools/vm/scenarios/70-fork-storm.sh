@@ -1,0 +1,88 @@
+# fork-storm: twenty switches while short-lived processes and threads fork, exec, exit and are
+# reaped late (forkstorm). After each switch the storm is held still (SIGSTOP to its process
+# group) and the kernel's counts must agree with what is there: the thread count of /proc/loadavg
+# with the threads /proc lists, and the number of runnable tasks with the tasks in state R. A task
+# lost or queued twice by the state rebuild shows as a difference that does not go away.
+
+# fork_storm_threads_agree: nr_threads (/proc/loadavg) equals the threads /proc lists (builtins only:
+# no process starts between the two readings); a few tries, as kernel threads come and go
+fork_storm_threads_agree() {
+	for try in 1 2 3 4 5; do
+		read -r l1 l5 l15 rt last < /proc/loadavg
+		set -- /proc/[0-9]*/task/[0-9]*
+		FORK_STORM_THREADS="nr_threads ${rt#*/}, /proc lists $#"
+		[ "${rt#*/}" = "$#" ] && return 0
+		sleep 1
+	done
+	return 1
+}
+
+# fork_storm_runnable_agree: with the storm stopped, the runnable count (procs_running of
+# /proc/stat, all CPUs' nr_running) matches the tasks /proc shows in state R, give or take one
+# (the reading shell itself races with its own count)
+fork_storm_runnable_agree() {
+	for try in 1 2 3 4 5; do
+		r=0
+		for f in /proc/[0-9]*/task/[0-9]*/stat; do
+			read -r line < "$f" 2>/dev/null || continue
+			line=${line##*) }
+			[ "${line%% *}" = R ] && r=$((r + 1))
+		done
+		running=$(sed -n 's/^procs_running //p' /proc/stat)
+		FORK_STORM_RUNNABLE="procs_running $running, in state R $r"
+		[ "$running" -le $((r + 1)) ] && [ "$r" -le $((running + 1)) ] && return 0
+		sleep 1
+	done
+	return 1
+}
+
+# fork_storm_switch N: switch #N through sysfs, the other way than the last; its result and the
+# counts after it
+fork_storm_switch() {
+	set -- "$1" $((1 - $(cat /sys/kernel/plugsched/enable)))
+	if echo "$2" > /sys/kernel/plugsched/enable 2>/tmp/fork-storm.err; then
+		FORK_STORM_OK=$((FORK_STORM_OK + 1))
+	elif [ "$(cat /sys/kernel/plugsched/enable)" = "$2" ]; then
+		FORK_STORM_BAD="$FORK_STORM_BAD #$1: failed yet switched;"
+	else
+		# a clean refusal: EBUSY or EAGAIN after the module's own retries, nothing switched
+		grep -qE "busy|again|temporarily" /tmp/fork-storm.err ||
+			FORK_STORM_BAD="$FORK_STORM_BAD #$1: $(cat /tmp/fork-storm.err);"
+	fi
+	kill -STOP -"$FORK_STORM_PID"
+	echo "fork-storm: #$1 $(cat /sys/kernel/plugsched/enable) at $(ms_now)"
+	fork_storm_threads_agree || FORK_STORM_BAD="$FORK_STORM_BAD #$1: $FORK_STORM_THREADS;"
+	fork_storm_runnable_agree || FORK_STORM_BAD="$FORK_STORM_BAD #$1: $FORK_STORM_RUNNABLE;"
+	kill -CONT -"$FORK_STORM_PID"
+}
+
+scenario_fork_storm() {
+	scenario_begin fork-storm
+	forkstorm 4 > /tmp/fork-storm.log &
+	i=0
+	while ! grep -q "forkstorm: started" /tmp/fork-storm.log && [ $i -lt 30 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	FORK_STORM_PID=$(sed -n 's/^forkstorm: started //p' /tmp/fork-storm.log)
+	check storm-runs "$(head -1 /tmp/fork-storm.log)" [ -n "$FORK_STORM_PID" ]
+	sleep 1
+	sched_install; rc=$?
+	check install "$out" [ $rc = 0 ]
+	FORK_STORM_OK=1
+	FORK_STORM_BAD=
+	n=1
+	while [ $n -lt 20 ]; do
+		n=$((n + 1))
+		fork_storm_switch $n
+	done
+	kill -TERM "$FORK_STORM_PID"
+	wait "$FORK_STORM_PID"
+	check storm-forked "$(tail -1 /tmp/fork-storm.log)" grep -qE "forkstorm: [1-9][0-9]{3,} forks" /tmp/fork-storm.log
+	check switches-clean "$FORK_STORM_OK of 20 switches done, the rest refused cleanly;${FORK_STORM_BAD:- counts agreed after every switch}" [ -z "$FORK_STORM_BAD" ]
+	check most-switches-done "$FORK_STORM_OK of 20 switches done" [ "$FORK_STORM_OK" -ge 15 ]
+	sched_uninstall; rc=$?
+	check rollback "$out" [ $rc = 0 ]
+	check counts-after "$FORK_STORM_THREADS" fork_storm_threads_agree
+	scenario_end
+}
