@@ -81,7 +81,7 @@ afterEach(() => {
   for (const r of records(store)) rmSync(join(store, r));
 });
 
-describe("nginx as Nx's remote cache (tools/remote-cache)", () => {
+describe("nginx as Nx's remote cache (tools/remote-cache)", { timeout: 120_000 }, () => {
   it('a read-write token fills the cache; a fresh workspace elsewhere gets a remote hit with the same output', () => {
     const a = workspace('one');
     const r1 = a.nx(RW);
@@ -108,21 +108,24 @@ describe("nginx as Nx's remote cache (tools/remote-cache)", () => {
     expect(cache.accessLog()).toMatch(/"PUT \/v1\/cache\/\d+" 403 .* role=read$/m);
   });
 
-  it('a wrong token is refused with 401, which Nx 24 takes as fatal: the run stops and says why', () => {
+  it('a wrong token is refused (nothing read, nothing written) and the build still succeeds from local work', () => {
     const a = workspace('wrong-token');
     const r = a.nx('not-a-token-of-this-cache');
-    expect(cache.accessLog()).toMatch(/"GET \/v1\/cache\/\d+" 401 .* role=$/m);
-    expect(r.code).not.toBe(0);
-    expect(r.out).toContain('Unauthorized: a bearer token known to this cache is required');
+    expect(r.code, r.out).toBe(0);
+    expect(cache.accessLog()).toMatch(/"GET \/v1\/cache\/\d+" 404 .* role=refused$/m);
+    expect(cache.accessLog()).toMatch(/"PUT \/v1\/cache\/\d+" 403 .* role=refused$/m);
     expect(records(store)).toEqual([]);
   });
 
-  it('speaks the protocol: 404 miss, 200 stored, 409 never overwritten, 403 read-only, 401 without a token', async () => {
+  it('speaks the protocol: 404 miss, 200 stored, 409 never overwritten, 403 read-only, refused without a known token', async () => {
     expect((await get('123', RO)).status).toBe(404);
     expect((await put('123', RO, 'x')).status).toBe(403);
-    expect((await put('123', null, 'x')).status).toBe(401);
+    const unknownPut = await put('123', null, 'x');
+    expect(unknownPut.status).toBe(403);
+    expect(unknownPut.headers.get('x-nx-cache')).toBe('refused');
     const refused = await get('123', 'wrong-token-123');
-    expect(refused.status).toBe(401);
+    expect(refused.status).toBe(404);
+    expect(refused.headers.get('x-nx-cache')).toBe('refused');
     expect(refused.headers.get('content-type')).toBe('text/plain'); // else Nx calls the server misconfigured
     expect((await put('123', RW, 'first')).status).toBe(200);
     expect((await put('123', RW, 'second')).status).toBe(409);

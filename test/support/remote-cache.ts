@@ -65,9 +65,9 @@ async function startOnce(dir: string, tokens: CacheTokens, port: number): Promis
       throw new Error(`tools/remote-cache/serve exited (${exited}) before answering:\n${out}`);
     }
     try {
-      // any answer from nginx will do: without a token it is 401
+      // any answer from nginx will do: without a token it is a refused 404
       const r = await fetch(`${url}/v1/cache/0`, { signal: AbortSignal.timeout(2_000) });
-      if (r.status === 401 && r.headers.get('www-authenticate')?.includes('nx-cache')) break;
+      if (r.status === 404 && r.headers.get('x-nx-cache') === 'refused') break;
       throw new Error(`something else answers on ${url}: ${r.status}`);
     } catch (e) {
       if (e instanceof Error && e.message.startsWith('something else')) throw e;
