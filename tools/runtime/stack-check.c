@@ -2,17 +2,36 @@
 /*
  * plugsched-nx runtime: the stack safety check.
  *
- * Before the switch, no task may be inside a kernel function that is about
- * to be redirected (it would return into code whose callees changed their
- * data under it); before the rollback, no task may hold an address of the
- * module on its stack (the module's text goes away). The kernel's __schedule
- * is exempt: every sleeping task is inside it, and the springboard makes that
- * safe. Runs inside stop_machine: each CPU walks every n-th thread and its own
- * idle task.
+ * Before the switch, no task may be inside a kernel function that the module
+ * supersedes: the redirected entries and every insider, whose kernel copies
+ * stop being the scheduler's code (a task returning into one would run the
+ * old code against data the module now owns). Their compiler clones and
+ * .cold parts count too: a part lies outside [entry, entry + size). Before
+ * the rollback, no task may hold an address of the module on its stack (the
+ * module's text goes away).
+ *
+ * A walk that the unwinder cannot vouch for counts as busy: an unwinder
+ * error, a walk that stops before the bottom of the stack, more frames than
+ * PLUGSCHED_MAX_FRAMES. Where the kernel has a reliable unwinder
+ * (CONFIG_HAVE_RELIABLE_STACKTRACE: x86-64 with ORC) it decides; arm64's 6.1
+ * has none, so the frame records are walked here (see plugsched_walk_stack).
+ *
+ * The kernel's __schedule is exempt: every sleeping task is inside it, and
+ * the springboard makes that safe. Runs inside stop_machine: each CPU walks
+ * every n-th thread and its own idle task.
  */
+#include <linux/kallsyms.h>
+#include <linux/kprobes.h>
+#include <linux/bsearch.h>
 #include <linux/sort.h>
 #include <linux/stacktrace.h>
+#include <linux/version.h>
 #include <linux/sched/task_stack.h>
+#include <asm/sections.h>
+
+#if !defined(CONFIG_HAVE_RELIABLE_STACKTRACE) && !defined(CONFIG_ARM64)
+#error "plugsched-nx: the stack check needs a reliable unwinder (CONFIG_HAVE_RELIABLE_STACKTRACE) or arm64's frame records"
+#endif
 
 #define PLUGSCHED_MAX_FRAMES	128
 
@@ -24,11 +43,120 @@ struct plugsched_range {
 static struct plugsched_range *plugsched_ranges;
 static unsigned int plugsched_nr_ranges;
 
-struct plugsched_walk {
-	bool install;
-	unsigned int frames;
-	unsigned long hit;
+/*
+ * cpu_startup_entry() never returns: on an idle task's stack, whatever lies
+ * below it is boot code that never runs again, and the boot CPU's part of it
+ * is freed init text the unwinder cannot vouch for. A walk may stop there.
+ */
+static unsigned long plugsched_startup_start, plugsched_startup_end;
+
+/*
+ * Every kernel function the module supersedes, from the kernel's vmlinux at
+ * extraction (superseded.h): PLUGSCHED_SUPERSEDED(name, sympos) is the plain
+ * symbol, the sympos-th of its name in kallsyms order (0: the name is
+ * unique); PLUGSCHED_SUPERSEDED_PART(name) is a compiler clone or .cold part,
+ * and every kallsyms symbol so named is taken (one of them may belong to a
+ * same-named function elsewhere: checking it too is only stricter).
+ */
+#define PLUGSCHED_ALL_OF_NAME	(-1)
+
+struct plugsched_superseded {
+	const char *name;
+	int sympos;
+	unsigned int seen;	/* symbols of this name met so far in the kallsyms walk */
+	unsigned int taken;
 };
+
+static struct plugsched_superseded plugsched_superseded[] = {
+#define PLUGSCHED_SUPERSEDED(name_, pos_)	{ .name = name_, .sympos = pos_ },
+#define PLUGSCHED_SUPERSEDED_PART(name_)	{ .name = name_, .sympos = PLUGSCHED_ALL_OF_NAME },
+#include "superseded.h"
+#undef PLUGSCHED_SUPERSEDED
+#undef PLUGSCHED_SUPERSEDED_PART
+};
+
+struct plugsched_collect {
+	struct plugsched_range *ranges;
+	unsigned int nr, cap;
+	int err;
+};
+
+static int plugsched_superseded_cmp(const void *a, const void *b)
+{
+	const struct plugsched_superseded *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+static bool plugsched_exempt(const char *name)
+{
+	return !strcmp(name, "__schedule") || !strncmp(name, "__schedule.", strlen("__schedule."));
+}
+
+static int plugsched_add_range(struct plugsched_collect *c, unsigned long start,
+			       unsigned long end, const char *name)
+{
+	if (c->nr == c->cap) {
+		unsigned int cap = c->cap ? 2 * c->cap : 1024;
+		/* by hand: kvrealloc() changed its arguments in 6.11 */
+		struct plugsched_range *r = kvmalloc_array(cap, sizeof(*r), GFP_KERNEL);
+
+		if (!r)
+			return -ENOMEM;
+		if (c->nr)
+			memcpy(r, c->ranges, c->nr * sizeof(*r));
+		kvfree(c->ranges);
+		c->ranges = r;
+		c->cap = cap;
+	}
+	c->ranges[c->nr].start = start;
+	c->ranges[c->nr].end = end;
+	c->ranges[c->nr].name = name;
+	c->nr++;
+	return 0;
+}
+
+/* One kallsyms symbol: a range when it is a superseded function's. */
+static int plugsched_collect_symbol(struct plugsched_collect *c, const char *name,
+				    unsigned long addr)
+{
+	struct plugsched_superseded key = { .name = name }, *e;
+	unsigned long size, offset;
+
+	if (!plugsched_startup_start && !strcmp(name, "cpu_startup_entry") &&
+	    kallsyms_lookup_size_offset(addr, &size, &offset) && !offset) {
+		plugsched_startup_start = addr;
+		plugsched_startup_end = addr + size;
+	}
+	e = bsearch(&key, plugsched_superseded, ARRAY_SIZE(plugsched_superseded),
+		    sizeof(key), plugsched_superseded_cmp);
+	if (!e)
+		return 0;
+	e->seen++;
+	if (e->sympos > 0 && e->seen != e->sympos)
+		return 0;
+	e->taken++;
+	if (!kallsyms_lookup_size_offset(addr, &size, &offset) || offset || !size) {
+		pr_err("%s: kallsyms gives no extent for its address\n", name);
+		c->err = -EINVAL;
+		return c->err;
+	}
+	c->err = plugsched_add_range(c, addr, addr + size, e->name);
+	return c->err;
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+static int plugsched_kallsyms_fn(void *data, const char *name, unsigned long addr)
+{
+	return plugsched_collect_symbol(data, name, addr);
+}
+#else
+static int plugsched_kallsyms_fn(void *data, const char *name, struct module *mod,
+				 unsigned long addr)
+{
+	return plugsched_collect_symbol(data, name, addr);
+}
+#endif
 
 static int plugsched_range_cmp(const void *a, const void *b)
 {
@@ -39,26 +167,66 @@ static int plugsched_range_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/* The kernel functions to be redirected, sorted for binary search (process context). */
+/*
+ * The kernel functions the module supersedes, sorted and merged for binary
+ * search (process context, module init): one walk of the kernel's symbols,
+ * plus every redirected entry (covered by the table already; taken from the
+ * patches too so that the check never depends on the two agreeing).
+ */
 static int plugsched_build_ranges(struct plugsched_patch *patches, unsigned int n)
 {
-	unsigned int i, k = 0;
+	struct plugsched_collect c = { };
+	unsigned int i, k;
+	int ret;
 
-	plugsched_ranges = kvcalloc(n, sizeof(*plugsched_ranges), GFP_KERNEL);
-	if (!plugsched_ranges)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
+	sort(plugsched_superseded, ARRAY_SIZE(plugsched_superseded),
+	     sizeof(plugsched_superseded[0]), plugsched_superseded_cmp, NULL);
+	for (i = 0; i < ARRAY_SIZE(plugsched_superseded); i++)
+		plugsched_superseded[i].seen = plugsched_superseded[i].taken = 0;
+	plugsched_startup_start = plugsched_startup_end = 0;
+	ret = kallsyms_on_each_symbol(plugsched_kallsyms_fn, &c);
+	if (!ret && c.err)
+		ret = c.err;
+	if (!ret && !plugsched_startup_start) {
+		pr_err("cpu_startup_entry: not in kallsyms\n");
+		ret = -ENOENT;
+	}
+	for (i = 0; !ret && i < ARRAY_SIZE(plugsched_superseded); i++) {
+		const struct plugsched_superseded *e = &plugsched_superseded[i];
+
+		if (e->sympos != PLUGSCHED_ALL_OF_NAME && !e->taken) {
+			pr_err("%s,%d: the module supersedes it but the kernel has no such symbol (built for another kernel?)\n",
+			       e->name, e->sympos);
+			ret = -ENOENT;
+		}
+	}
+	for (i = 0; !ret && i < n; i++) {
 		unsigned long start = (unsigned long)patches[i].r->orig;
 
-		if (patches[i].r->orig == (void *)__orig___schedule)
-			continue;
-		plugsched_ranges[k].start = start;
-		plugsched_ranges[k].end = start + patches[i].size;
-		plugsched_ranges[k].name = patches[i].r->name;
-		k++;
+		if (!plugsched_exempt(patches[i].r->name))
+			ret = plugsched_add_range(&c, start, start + patches[i].size, patches[i].r->name);
 	}
-	plugsched_nr_ranges = k;
-	sort(plugsched_ranges, k, sizeof(*plugsched_ranges), plugsched_range_cmp, NULL);
+	if (ret) {
+		kvfree(c.ranges);
+		return ret;
+	}
+	/* Exempt last: the table names __schedule's parts like any other. */
+	for (i = 0, k = 0; i < c.nr; i++)
+		if (!plugsched_exempt(c.ranges[i].name))
+			c.ranges[k++] = c.ranges[i];
+	c.nr = k;
+	sort(c.ranges, c.nr, sizeof(*c.ranges), plugsched_range_cmp, NULL);
+	/* Aliases and the patches' copies overlap: merge, so the search sees disjoint ranges. */
+	for (i = 1, k = 0; i < c.nr; i++) {
+		if (c.ranges[i].start < c.ranges[k].end)
+			c.ranges[k].end = max(c.ranges[k].end, c.ranges[i].end);
+		else
+			c.ranges[++k] = c.ranges[i];
+	}
+	plugsched_ranges = c.ranges;
+	plugsched_nr_ranges = c.nr ? k + 1 : 0;
+	pr_info("stack check: %u kernel ranges superseded (%zu functions and parts)\n",
+		plugsched_nr_ranges, ARRAY_SIZE(plugsched_superseded));
 	return 0;
 }
 
@@ -69,7 +237,7 @@ static void plugsched_free_ranges(void)
 	plugsched_nr_ranges = 0;
 }
 
-static bool plugsched_in_redirected(unsigned long addr)
+static bool plugsched_in_superseded(unsigned long addr)
 {
 	unsigned int lo = 0, hi = plugsched_nr_ranges;
 
@@ -86,33 +254,121 @@ static bool plugsched_in_redirected(unsigned long addr)
 	return false;
 }
 
+struct plugsched_walk {
+	bool install;
+	bool idle;
+	bool bottom;		/* reached cpu_startup_entry on an idle task */
+	unsigned int frames;
+	unsigned long hit;
+	unsigned long last;	/* the last address seen: named when the walk is not vouched for */
+};
+
+/* false stops the walk: a hit, the bottom of an idle task, or too many frames. */
 static bool plugsched_stack_entry(void *cookie, unsigned long addr)
 {
 	struct plugsched_walk *w = cookie;
-	bool busy = w->install ? plugsched_in_redirected(addr)
+	bool busy = w->install ? plugsched_in_superseded(addr)
 			       : within_module_core(addr, THIS_MODULE);
 
+	w->last = addr;
 	if (busy) {
 		w->hit = addr;
+		return false;
+	}
+	if (w->idle && addr >= plugsched_startup_start && addr < plugsched_startup_end) {
+		w->bottom = true;
 		return false;
 	}
 	return ++w->frames < PLUGSCHED_MAX_FRAMES;
 }
 
+#if defined(CONFIG_HAVE_RELIABLE_STACKTRACE)
+
+/* 0 when the unwinder vouches for the whole stack (it fails when the consumer stops it). */
+static int plugsched_walk_stack(struct task_struct *p, struct plugsched_walk *w)
+{
+	return arch_stack_walk_reliable(plugsched_stack_entry, w, p);
+}
+
+#else /* CONFIG_ARM64 */
+
+#include <asm/pointer_auth.h>
+
+/*
+ * arm64 without a reliable unwinder: the task's frame records, walked with
+ * the kernel's own record reader (asm/stacktrace/common.h) on the task's
+ * stack only (a task that is not running has no other), and vouched for only
+ * when the walk ends at the final record the entry code put in the task's
+ * pt_regs. Anything else fails:
+ *  - a bad record (misaligned, off the stack, not strictly upwards);
+ *  - a return address a tracer replaced (function graph, kretprobes): the
+ *    real one is elsewhere;
+ *  - a kernel-mode exception mid-stack (a frame in the entry text that is not
+ *    the bottom one): its record holds ELR but not LR, so when the faulting
+ *    function had not stored its return address in a record yet (a leaf,
+ *    copy_to_user faulting on a user page and sleeping in the fault), its
+ *    caller's frame is on no record. The saved pt_regs' pc and lr are
+ *    checked, for the message, and the stack counts as busy either way.
+ */
+static int plugsched_walk_stack(struct task_struct *p, struct plugsched_walk *w)
+{
+	struct stack_info stacks[] = { stackinfo_get_task(p) };
+	struct stack_info task_stack = stackinfo_get_task(p);
+	struct unwind_state state = { .stacks = stacks, .nr_stacks = ARRAY_SIZE(stacks) };
+	unsigned long final = (unsigned long)task_pt_regs(p)->stackframe;
+	int err;
+
+	unwind_init_common(&state, p);
+	state.fp = thread_saved_fp(p);
+	state.pc = thread_saved_pc(p);
+	for (;;) {
+		unsigned long pc = ptrauth_strip_insn_pac(state.pc);
+
+#ifdef CONFIG_FUNCTION_GRAPH_TRACER
+		if (pc == (unsigned long)return_to_handler)
+			return -EINVAL;
+#endif
+		if (is_kretprobe_trampoline(pc))
+			return -EINVAL;
+		if (!plugsched_stack_entry(w, pc))
+			return -EINVAL;
+		if (state.fp == final)
+			return 0;
+		if (pc >= (unsigned long)__entry_text_start && pc < (unsigned long)__entry_text_end) {
+			struct pt_regs *regs = container_of((u64 *)state.fp, struct pt_regs, stackframe[0]);
+
+			if (stackinfo_on_stack(&task_stack, (unsigned long)regs, sizeof(*regs)) &&
+			    plugsched_stack_entry(w, ptrauth_strip_insn_pac(regs->pc)))
+				plugsched_stack_entry(w, ptrauth_strip_insn_pac(regs->regs[30]));
+			return -EINVAL;
+		}
+		err = unwind_next_frame_record(&state);
+		if (err)
+			return err;
+	}
+}
+
+#endif
+
 /* 0, or -EBUSY with the culprit recorded for the log. */
 static int plugsched_check_task(struct task_struct *p, bool install,
 				struct task_struct **culprit, unsigned long *where)
 {
-	struct plugsched_walk w = { .install = install };
+	struct plugsched_walk w = { .install = install, .idle = is_idle_task(p) };
+	int ret;
 
 	if (!try_get_task_stack(p))
 		return 0;
-	arch_stack_walk(plugsched_stack_entry, &w, p, NULL);
+	ret = plugsched_walk_stack(p, &w);
 	put_task_stack(p);
-	if (!w.hit)
+	if (!w.hit && (!ret || w.bottom))
 		return 0;
+	/*
+	 * A hit names the function; a walk nobody vouches for names the last
+	 * frame it reached (the task is inside that, at least).
+	 */
 	*culprit = p;
-	*where = w.hit;
+	*where = w.hit ? w.hit : w.last ? w.last : 1;
 	return -EBUSY;
 }
 

@@ -31,7 +31,7 @@ export async function extractStep(workspaceRoot: string, kernel: KernelConfig, l
   }
   let files: string[] = [];
   replaceDir(kernelDist(workspaceRoot, kernel.id, 'mod'), (tmp) => {
-    const r = extractTree({ sourceTree: src.tree, outDir: tmp, units, classes, config: boundary, inVmlinux: (name) => present.has(name), runtimeDir, springboardLayout });
+    const r = extractTree({ sourceTree: src.tree, outDir: tmp, units, classes, config: boundary, inVmlinux: (name) => present.has(name), runtimeDir, springboardLayout, clones: facts.clones });
     if (r.problems.length > 0) throw new PlugschedError(`Extraction of ${kernel.id} cannot be done as configured by ${boundary.file}: ${r.problems.join(' ')}`);
     files = r.files;
   });
