@@ -281,7 +281,7 @@ export function extractTree(input: ExtractInput): ExtractResult {
   // The kernel's own feature list, for the runtime to carry the kernel's settings over by name.
   if (hasRuntime && existsSync(join(sourceTree, SCHED_DIR, 'features.h'))) emit(`${SCHED_DIR}/plugsched/kernel-features.h`, readFileSync(join(sourceTree, SCHED_DIR, 'features.h'), 'utf8'));
   if (input.springboardLayout !== null) emit(`${SCHED_DIR}/plugsched/springboard-layout.h`, input.springboardLayout);
-  emit(`${SCHED_DIR}/plugsched/superseded.h`, supersededHeader(classes.tainted ?? [], [...classes.interface, ...classes.callback, ...classes.insider], input.clones ?? {}));
+  if (hasRuntime) emit(`${SCHED_DIR}/plugsched/superseded.h`, supersededHeader(classes.tainted ?? [], [...classes.interface, ...classes.callback, ...classes.insider], input.clones ?? {}));
   emit(`${SCHED_DIR}/plugsched/sympos.h`, symposHeader([...redirects, ...(classes.tainted ?? []), ...(classes.undefined ?? [])]));
   if (hasRuntime && input.runtimeDir !== null) {
     for (const f of readdirSync(input.runtimeDir).filter((x) => /\.(c|h|lds|S)$/.test(x)).sort()) {
