@@ -44,7 +44,7 @@ scenario_parked() {
 	msg=$(dmesg | grep "rollback failed" | tail -1)
 	check rollback-names-task-and-function "$msg" sh -c "echo '$msg' | grep -q 'uffd-park/$PARK_TID is inside .*sched_getaffinity'"
 	after=$(patched_states)
-	check still-installed "enable=$(cat /sys/kernel/plugsched/enable); patched $before -> $after" sh -c "installed && [ '$before' = '$after' ] && ! echo '$after' | grep -q ' 0'"
+	check still-installed "enable=$(cat /sys/kernel/plugsched/enable); patched $before -> $after" sh -c "[ \"\$(cat /sys/kernel/plugsched/enable)\" = 1 ] && [ '$before' = '$after' ] && ! echo '$after' | grep -q ' 0 '"
 	unpark
 	check syscall-completed-in-module "$(cat /tmp/park.log)" [ "$PARK_RC" = 0 ]
 	sched_uninstall; rc=$?
