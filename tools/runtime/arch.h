@@ -47,26 +47,35 @@ struct plugsched_patch {
  * an entry that someone else owns (an active ftrace site, a kprobe or
  * breakpoint, a branch into another module, a static key or static call
  * site) or that is too short. Must not write kernel text.
- * Process context (module init), before any stop_machine, text_mutex not
- * held; pp->r and pp->size are set, pp->patched is false.
+ * Process context, before any stop_machine, text_mutex not held; pp->r and
+ * pp->size are set, pp->patched is false. Called at module init and again
+ * before every later install, on a zeroed copy whose pp->arch must then
+ * come out byte for byte as the first time (plugsched_recheck_patch).
+ * An x86 kprobe may sit on any instruction in the window, an arm64 one on
+ * any word: each must be looked at.
  */
 static int plugsched_arch_prepare_patch(struct plugsched_patch *pp);
 
 /*
  * Write the patch (install) or the saved kernel bytes (rollback) at the
- * entry prepared by plugsched_arch_prepare_patch(). Inside stop_machine, on
+ * entry prepared by plugsched_arch_prepare_patch(). Returns 0, or a negative
+ * errno when the entry could not be written whole: then every byte of the
+ * entry holds again what it held before the call (the caller undoes the
+ * entries it wrote before this one and fails the switch). The caller checked
+ * just before, under the same stop_machine, that the entry holds what
+ * plugsched_arch_patch_intact() expects. Inside stop_machine, on
  * one CPU, while every other CPU spins in the stop handler with interrupts
  * off: must not sleep, take text_mutex (the task waiting in
  * stop_machine_cpuslocked() holds it) or wait for another CPU. Other CPUs
  * may fetch stale instructions until plugsched_arch_sync_core().
  */
-static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install);
+static int plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install);
 
 /*
  * Whether the entry holds exactly what was last written there: the patch
  * when pp->patched, the kernel's saved bytes otherwise. Only reads.
- * Process context (after a switch, and the sysfs "patched" file), never
- * under stop_machine.
+ * Process context (after a switch, and the sysfs "patched" file), or inside
+ * stop_machine before a switch writes any entry (plugsched_verify_entries).
  */
 static bool plugsched_arch_patch_intact(const struct plugsched_patch *pp);
 

@@ -46,15 +46,26 @@ struct plugsched_switch {
 	pid_t culprit_pid;
 	char culprit_comm[TASK_COMM_LEN];
 	unsigned long where;
+	atomic_t queued;	/* tasks queued on all runqueues, counted before barrier 0 */
 	atomic_t arrived[PLUGSCHED_STEPS];
 	u64 t0, t1, t2, tp0, tp1;
 };
 
-/* Everyone waits for everyone at each step. */
+/*
+ * Everyone waits for everyone at each step. The increment is fully ordered
+ * (atomic_inc_return implies smp_mb() before and after): every store this CPU
+ * made before the step (s->ret, s->queued, its plugsched_parked[] slots, the
+ * entries it wrote) is visible before its arrival is. The acquire read of the
+ * count pairs with the increments of the other CPUs: a CPU that sees all
+ * nr_cpus arrivals then sees all those stores, so every CPU reads the same
+ * s->ret and s->queued after the barrier and leaves at the same step (a
+ * relaxed read on arm64 could see the count and still a stale s->ret == 0,
+ * then spin at the next barrier with interrupts off while the others left).
+ */
 static void plugsched_barrier(struct plugsched_switch *s, int step)
 {
-	atomic_inc(&s->arrived[step]);
-	while (atomic_read(&s->arrived[step]) < s->nr_cpus)
+	atomic_inc_return(&s->arrived[step]);
+	while (atomic_read_acquire(&s->arrived[step]) < s->nr_cpus)
 		cpu_relax();
 }
 
@@ -67,10 +78,21 @@ static int plugsched_stop_handler(void *data)
 	unsigned int i;
 
 	if (slot == 0) {
+		int err;
+
 		s->t0 = ktime_get_ns();
-		if (!plugsched_parking_fits())
-			cmpxchg(&s->ret, 0, -EAGAIN);
+		/*
+		 * text_mutex is held by our caller, so no kprobe, ftrace or
+		 * jump label can change text now: the entries are checked
+		 * here, before any is written, and none is written unless
+		 * every one holds exactly what the switch expects.
+		 */
+		err = plugsched_verify_entries(s->install);
+		if (err)
+			cmpxchg(&s->ret, 0, err);
 	}
+	/* exactly what plugsched_park_cpu() will find on this runqueue */
+	atomic_add(plugsched_count_queued(), &s->queued);
 	if (plugsched_check_stacks(s->install, slot, s->nr_cpus, s->initiator, &culprit, &where) &&
 	    cmpxchg(&s->ret, 0, -EBUSY) == 0) {
 		s->culprit_pid = task_pid_nr(culprit);
@@ -78,7 +100,12 @@ static int plugsched_stop_handler(void *data)
 		s->where = where;
 	}
 	plugsched_barrier(s, 0);
-	if (READ_ONCE(s->ret))
+	/*
+	 * Nobody writes s->ret or s->queued after barrier 0 (until the
+	 * switch below, read only after stop_machine): every CPU takes the
+	 * same decision here.
+	 */
+	if (READ_ONCE(s->ret) || atomic_read(&s->queued) > plugsched_parked_max)
 		return 0;
 
 	if (slot == 0)
@@ -86,11 +113,25 @@ static int plugsched_stop_handler(void *data)
 	plugsched_park_cpu();
 	plugsched_barrier(s, 1);
 
-	if (slot == 0) {
+	/*
+	 * Everything is parked, or, if a task did not fit (cannot happen
+	 * after the count above), nothing switches: the parked tasks go back
+	 * to the leaving scheduler below and the switch fails with -EAGAIN.
+	 */
+	if (slot == 0 && !atomic_read(&plugsched_parked_overflow)) {
+		int err = 0;
+
 		s->tp0 = ktime_get_ns();
-		plugsched_switch_classes(s->install);
-		for (i = 0; i < plugsched_nr_patches; i++)
-			plugsched_write_patch(&plugsched_patches[i], s->install);
+		for (i = 0; i < plugsched_nr_patches && !err; i++)
+			err = plugsched_write_patch(&plugsched_patches[i], s->install);
+		if (err) {
+			/* undo this switch's entries: the kernel stays as it was */
+			for (i--; i-- > 0;)
+				WARN_ON_ONCE(plugsched_write_patch(&plugsched_patches[i], !s->install));
+			s->ret = err;
+		} else {
+			plugsched_switch_classes(s->install);
+		}
 		s->tp1 = ktime_get_ns();
 	}
 	plugsched_barrier(s, 2);
@@ -128,9 +169,14 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s)
 	plugsched_free_parking();
 	if (ret)
 		return ret;
-	if (atomic_read(&plugsched_parked_overflow))
-		pr_err("%d queued tasks could not be moved (more than %u)\n",
-		       atomic_read(&plugsched_parked_overflow), plugsched_parked_max);
+	if (!s->ret && (atomic_read(&s->queued) > plugsched_parked_max ||
+			atomic_read(&plugsched_parked_overflow))) {
+		/* nothing switched; the next try gets room for twice as many */
+		plugsched_parked_want = 2 * atomic_read(&s->queued);
+		pr_info("%d queued tasks, room for %u: not switched, retrying with more\n",
+			atomic_read(&s->queued), plugsched_parked_max);
+		return -EAGAIN;
+	}
 	return s->ret;
 }
 
@@ -143,6 +189,18 @@ static int plugsched_switch(bool install)
 
 	if (install == plugsched_installed)
 		return 0;
+	/*
+	 * Every install, the first and every "echo 1", checks the entries
+	 * again (no one may own them now); stop_machine then verifies the
+	 * bytes before writing any.
+	 */
+	for (i = 0; install && i < plugsched_nr_patches; i++) {
+		ret = plugsched_recheck_patch(&plugsched_patches[i]);
+		if (ret) {
+			pr_err("install refused: %d, nothing was written\n", ret);
+			return ret;
+		}
+	}
 	for (tries = 1; tries <= PLUGSCHED_TRIES; tries++) {
 		ret = plugsched_switch_once(install, &s);
 		if (ret != -EBUSY && ret != -EAGAIN)
@@ -372,8 +430,25 @@ static int __init plugsched_init(void)
 
 static void __exit plugsched_exit(void)
 {
-	/* Installed means pinned: rmmod cannot get here before a rollback. */
-	WARN_ON(plugsched_installed);
+	/*
+	 * Installed means pinned, but Debian's kernels have
+	 * MODULE_FORCE_UNLOAD: "rmmod -f" gets here with the jumps in place.
+	 * The text must not go while any entry jumps into it, so roll back,
+	 * and keep trying (rmmod waits) while a task is inside module code.
+	 */
+	mutex_lock(&plugsched_lock);
+	while (plugsched_installed && plugsched_switch(false)) {
+		pr_err_ratelimited("forced unload: rolling back first, retrying\n");
+		msleep(100);
+	}
+	mutex_unlock(&plugsched_lock);
+	/*
+	 * No reader in module code any more, and every RCU callback queued by
+	 * module code (a variant may add functions that the kernel does not
+	 * have, hence not redirected) has run before the text goes.
+	 */
+	synchronize_rcu();
+	rcu_barrier();
 	plugsched_release();
 }
 

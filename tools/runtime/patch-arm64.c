@@ -120,15 +120,30 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 	return 0;
 }
 
-/* Inside stop_machine, on one CPU, text_mutex held by the caller of stop_machine. */
-static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install)
+/*
+ * Inside stop_machine, on one CPU, text_mutex held by the caller of
+ * stop_machine. A word that cannot be written fails the entry: the words
+ * already written get back what they held, so the entry is whole (the
+ * kernel's or ours) and control.c undoes the entries before it.
+ */
+static int plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install)
 {
 	const struct plugsched_arch_patch *a = &pp->arch;
 	const u32 *words = install ? a->jump : a->saved;
-	int i;
+	const u32 *before = install ? a->saved : a->jump;
+	int i, ret;
 
-	for (i = 0; i < PLUGSCHED_JMP_WORDS; i++)
-		WARN_ON_ONCE(aarch64_insn_patch_text_nosync(&a->site[i], words[i]));
+	for (i = 0; i < PLUGSCHED_JMP_WORDS; i++) {
+		ret = aarch64_insn_patch_text_nosync(&a->site[i], words[i]);
+		if (ret) {
+			pr_err("%s,%lu: writing word %d failed: %d; undoing the switch\n",
+			       pp->r->name, pp->r->sympos, i, ret);
+			while (i-- > 0)
+				WARN_ON_ONCE(aarch64_insn_patch_text_nosync(&a->site[i], before[i]));
+			return ret;
+		}
+	}
+	return 0;
 }
 
 /* Are the words exactly as we left them (the branch, or the kernel's own)? */

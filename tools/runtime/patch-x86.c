@@ -16,6 +16,7 @@
 #include <linux/memory.h>
 #include <linux/module.h>
 #include <asm/ibt.h>
+#include <asm/insn.h>
 #include <asm/sync_core.h>
 #include <asm/text-patching.h>
 
@@ -32,7 +33,8 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 {
 	const struct plugsched_redirect *r = pp->r;
 	struct plugsched_arch_patch *a = &pp->arch;
-	unsigned long addr = (unsigned long)r->orig, size = pp->size, site, ftrace_site;
+	unsigned long addr = (unsigned long)r->orig, size = pp->size, site, ftrace_site, off;
+	struct insn insn;
 	long rel;
 
 	site = addr;
@@ -69,16 +71,31 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 		return -EINVAL;
 	}
 	a->site = (u8 *)site;
-	if (a->site[0] == PLUGSCHED_JMP_OPCODE &&
-	    is_module_text_address(site + PLUGSCHED_JMP_SIZE + *(s32 *)(site + 1))) {
-		pr_err("%s,%lu: already jumps into a module: another scheduler module or patch owns it\n",
-		       r->name, r->sympos);
-		return -EEXIST;
-	}
-	if (a->site[0] == PLUGSCHED_INT3_OPCODE) {
-		pr_err("%s,%lu: has a kprobe or breakpoint at its entry; remove it first\n",
-		       r->name, r->sympos);
-		return -EEXIST;
+	/*
+	 * Every instruction that starts in the window: a kprobe may sit on
+	 * any of them (its int3 replaces the first byte, and its unregister
+	 * would later write that byte back into our rel32), an optimized
+	 * kprobe or another patch puts a jmp out of the kernel's text there.
+	 */
+	for (off = 0; off < PLUGSCHED_JMP_SIZE; off += insn.length) {
+		const u8 *p = a->site + off;
+
+		if (*p == PLUGSCHED_INT3_OPCODE) {
+			pr_err("%s,%lu: has a kprobe or breakpoint at +%lu, where the jump would go; remove it first\n",
+			       r->name, r->sympos, site + off - addr);
+			return -EEXIST;
+		}
+		if (insn_decode_kernel(&insn, p) < 0) {
+			pr_err("%s,%lu: cannot decode the instruction at +%lu\n",
+			       r->name, r->sympos, site + off - addr);
+			return -EINVAL;
+		}
+		if (*p == PLUGSCHED_JMP_OPCODE &&
+		    !core_kernel_text((unsigned long)p + PLUGSCHED_JMP_SIZE + *(s32 *)(p + 1))) {
+			pr_err("%s,%lu: already jumps out of the kernel at +%lu (another scheduler module, a patch or an optimized kprobe owns it)\n",
+			       r->name, r->sympos, site + off - addr);
+			return -EEXIST;
+		}
 	}
 	if (plugsched_text_reserved(site, PLUGSCHED_JMP_SIZE)) {
 		pr_err("%s,%lu: a static key or static call site lies where the jump would go\n",
@@ -104,11 +121,13 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
  * static calls) out, but text_poke()'s lockdep_assert_held() would warn on a
  * kernel built with lockdep, since the holder is another task.
  */
-static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install)
+static int plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install)
 {
 	const struct plugsched_arch_patch *a = &pp->arch;
 
+	/* text_poke() cannot fail: it BUGs rather than return half-done */
 	text_poke(a->site, install ? a->jump : a->saved, PLUGSCHED_JMP_SIZE);
+	return 0;
 }
 
 /* Is the entry exactly as we left it (the jump, or the kernel's own bytes)? */

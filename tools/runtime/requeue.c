@@ -29,11 +29,19 @@ static struct plugsched_parked_task *plugsched_parked;
 static unsigned int plugsched_parked_max;
 static atomic_t plugsched_parked_nr;
 static atomic_t plugsched_parked_overflow;
+/* what the last switch that did not fit counted (control.c), or 0 */
+static unsigned int plugsched_parked_want;
 
 static int plugsched_alloc_parking(void)
 {
-	/* Every thread, plus headroom for exiting tasks and threads forked meanwhile. */
-	plugsched_parked_max = nr_threads + 1024 + 64 * num_online_cpus();
+	/*
+	 * Every thread, plus headroom for exiting tasks and threads forked
+	 * meanwhile; only a guess: under stop_machine the queued tasks are
+	 * counted exactly, and if they do not fit nothing switches
+	 * (-EAGAIN) and the retry allocates what was counted, twice.
+	 */
+	plugsched_parked_max = max(nr_threads + 1024 + 64 * num_online_cpus(),
+				   plugsched_parked_want);
 	plugsched_parked = kvcalloc(plugsched_parked_max, sizeof(*plugsched_parked), GFP_KERNEL);
 	if (!plugsched_parked)
 		return -ENOMEM;
@@ -48,11 +56,6 @@ static void plugsched_free_parking(void)
 	plugsched_parked = NULL;
 }
 
-/* Inside stop_machine, before anything changes: is there room for every task? */
-static bool plugsched_parking_fits(void)
-{
-	return nr_threads + 64 * num_online_cpus() <= plugsched_parked_max;
-}
 
 /*
  * The first task in the deadline queue, or NULL. Since 6.8 the queue also
@@ -96,6 +99,40 @@ static struct task_struct *plugsched_next_queued(struct rq *rq)
 	return plugsched_first_dl_task(rq);
 }
 
+/*
+ * Inside stop_machine, before anything changes: how many tasks
+ * plugsched_park_cpu() will take off this CPU's runqueue. Nothing can be
+ * enqueued in between (every CPU is in the stop handler with interrupts off;
+ * a wakeup queued for this CPU waits for the interrupt), so the walk finds
+ * exactly these.
+ */
+static unsigned int plugsched_count_queued(void)
+{
+	struct rq *rq = cpu_rq(smp_processor_id());
+	struct rt_prio_array *array = &rq->rt.active;
+	struct list_head *pos;
+	struct rb_node *node;
+	struct rq_flags rf;
+	unsigned int n = 0;
+	int idx;
+
+	rq_lock(rq, &rf);
+	list_for_each(pos, &rq->cfs_tasks)
+		n++;
+	for (idx = 0; idx < MAX_RT_PRIO; idx++)
+		list_for_each(pos, array->queue + idx)
+			n++;
+	for (node = rb_first_cached(&rq->dl.root); node; node = rb_next(node)) {
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+		if (rb_entry(node, struct sched_dl_entity, rb_node)->dl_server)
+			continue;
+#endif
+		n++;
+	}
+	rq_unlock(rq, &rf);
+	return n;
+}
+
 /* This CPU's runqueue, emptied with the leaving scheduler's class methods. */
 static void plugsched_park_cpu(void)
 {
@@ -110,7 +147,10 @@ static void plugsched_park_cpu(void)
 	while ((p = plugsched_next_queued(rq)) != NULL) {
 		slot = atomic_inc_return(&plugsched_parked_nr) - 1;
 		if (slot >= plugsched_parked_max) {
-			/* Cannot happen after plugsched_parking_fits(); leave the rest queued. */
+			/*
+			 * Cannot happen after plugsched_count_queued(); leave
+			 * the rest queued: control.c then switches nothing.
+			 */
 			atomic_inc(&plugsched_parked_overflow);
 			break;
 		}
