@@ -96,6 +96,13 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 			       r->name, r->sympos, site + off - addr);
 			return -EEXIST;
 		}
+		/*
+		 * After a ret or jmp, a short function's window holds the
+		 * int3 padding up to the next function: not code, never
+		 * probed, and the jump may cover it.
+		 */
+		if (*p == 0xc3 || *p == 0xc2 || *p == PLUGSCHED_JMP_OPCODE || *p == 0xeb)
+			break;
 	}
 	if (plugsched_text_reserved(site, PLUGSCHED_JMP_SIZE)) {
 		pr_err("%s,%lu: a static key or static call site lies where the jump would go\n",
