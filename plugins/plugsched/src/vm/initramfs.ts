@@ -39,8 +39,22 @@ echo 5 > /proc/sys/kernel/printk
 echo "PLUGSCHED-BOOTED $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
 `;
 
+/*
+ * poweroff -f does not wait for the serial port: what the shell wrote may still sit in the tty's
+ * buffer and be lost (seen with a long dmesg dump on a loaded host). The serial drivers count what
+ * they sent (/proc/tty/driver/*, tx:): the guest powers off once that count stops moving.
+ */
 const EPILOGUE = `
 echo PLUGSCHED-DONE
+i=0
+last=
+while [ $i -lt 50 ]; do
+	now=$(cat /proc/tty/driver/* 2>/dev/null)
+	[ -n "$now" ] && [ "$now" = "$last" ] && break
+	last=$now
+	sleep 0.2
+	i=$((i + 1))
+done
 poweroff -f
 `;
 
