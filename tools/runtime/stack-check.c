@@ -293,6 +293,7 @@ static int plugsched_walk_stack(struct task_struct *p, struct plugsched_walk *w)
 #else /* CONFIG_ARM64 */
 
 #include <asm/pointer_auth.h>
+#include <asm/stacktrace.h>
 
 /*
  * arm64 without a reliable unwinder: the task's frame records, walked with
