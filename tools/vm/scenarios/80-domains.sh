@@ -19,6 +19,12 @@ domains_replug() {
 
 scenario_domains() {
 	scenario_begin domains
+	# since 6.9 the tree is there only while sched/verbose is on (writing 1 builds it)
+	domains_verbose=
+	if [ ! -d /sys/kernel/debug/sched/domains/cpu1 ] && [ -f /sys/kernel/debug/sched/verbose ]; then
+		domains_verbose=$(cat /sys/kernel/debug/sched/verbose)
+		echo 1 > /sys/kernel/debug/sched/verbose
+	fi
 	if [ ! -f /sys/devices/system/cpu/cpu1/online ] || [ ! -d /sys/kernel/debug/sched/domains/cpu1 ]; then
 		check needs-domains "one CPU, or no domain tree in debugfs: nothing to compare" false
 		scenario_end
@@ -36,5 +42,6 @@ scenario_domains() {
 	check replug-after "online: $(cat /sys/devices/system/cpu/online)" domains_replug
 	domains_tree > /tmp/domains.after
 	check kernel-builds-same "$(diff /tmp/domains.kernel /tmp/domains.after | grep '^[-+][^-+]' | head -4 | tr '\n' ' ')" cmp -s /tmp/domains.kernel /tmp/domains.after
+	[ -z "$domains_verbose" ] || echo "$domains_verbose" > /sys/kernel/debug/sched/verbose
 	scenario_end
 }
