@@ -64,6 +64,13 @@ progress() {
 	grep progress /tmp/spin.log | tail -1 | cut -d" " -f4
 }
 
+# check_progress NAME: a check that the workload moves on within two seconds
+check_progress() {
+	before=$(progress)
+	sleep 2
+	check "$1" "progress $before -> $(progress)" [ "$(progress)" -gt "$before" ]
+}
+
 installed() {
 	[ -d /sys/kernel/plugsched ] && [ "$(cat /sys/kernel/plugsched/enable)" = 1 ]
 }

@@ -14,9 +14,7 @@ scenario_hotplug() {
 	sleep 1
 	echo 1 > $cpu
 	check online-again "online: $(cat /sys/devices/system/cpu/online)" [ "$(cat $cpu)" = 1 ]
-	before=$(progress)
-	sleep 2
-	check runs-on-all "progress $before -> $(progress)" [ "$(progress)" -gt "$before" ]
+	check_progress runs-on-all
 	sched_uninstall; rc=$?
 	check rollback "$out" [ $rc = 0 ]
 	workload_stop
