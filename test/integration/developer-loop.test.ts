@@ -123,7 +123,11 @@ describe('watch', () => {
       const vermagic = spawnSync('modinfo', ['-F', 'vermagic', ko], { encoding: 'utf8' }).stdout;
       expect(vermagic).toMatch(/^6\.1\.0-56-cloud-amd64 /);
     } finally {
+      // Wait for the whole process group to exit: nx still writes its cache
+      // on the way out, and the workspace is removed right after this test.
+      const exited = new Promise((r) => (child.exitCode !== null ? r(null) : child.once('close', r)));
       if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+      await exited;
     }
   });
 });

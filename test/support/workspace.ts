@@ -42,7 +42,9 @@ export function tempWorkspace(opts: { store?: string; kernels?: string[]; schedu
       return { code: r.status ?? 1, out: `${r.stdout}\n${r.stderr}` };
     },
     dispose() {
-      rmSync(dir, { recursive: true, force: true });
+      // A child that outlived its test may still be writing (an nx cache
+      // entry on its way out): retry rather than fail the suite on ENOTEMPTY.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
 }

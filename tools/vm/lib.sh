@@ -4,6 +4,8 @@
 #   PLUGSCHED-CHECK <name> PASS|FAIL <evidence>
 #   PLUGSCHED-SCENARIO <name> END pass|fail <milliseconds>
 #   PLUGSCHED-DONE
+# and, on long steps, PLUGSCHED-STEP <what>: a sign of life for the host, which stops a guest
+# whose console stays silent for minutes (hung), however long the whole run takes.
 
 ms_now() {
 	# /proc/uptime has centiseconds: good enough for scenario timings
@@ -75,12 +77,23 @@ installed() {
 	[ -d /sys/kernel/plugsched ] && [ "$(cat /sys/kernel/plugsched/enable)" = 1 ]
 }
 
+# step WHAT: one PLUGSCHED-STEP line (see the top of this file)
+step() {
+	echo "PLUGSCHED-STEP ${SCENARIO:-}: $*"
+}
+
 sched_install() {
 	out=$(plugsched-install install "$KO" 2>&1)
+	rc=$?
+	step "install rc $rc"
+	return $rc
 }
 
 sched_uninstall() {
 	out=$(plugsched-install uninstall 2>&1)
+	rc=$?
+	step "uninstall rc $rc"
+	return $rc
 }
 
 # the dmesg line of the last install or rollback, without its timestamp

@@ -61,6 +61,17 @@ export function workloadPace(guest: KernelArch, tcg: 'multi' | 'single' = 'multi
   return tcg === 'single' ? 2 : 1;
 }
 
+/**
+ * A guest whose console says nothing for this long is hung: every scenario prints a
+ * line per check and per switch (PLUGSCHED-STEP), seconds apart even on a slow machine.
+ */
+export const VM_QUIET_SEC = 300;
+
+/** The outer bound of a whole run: generous, since silence (VM_QUIET_SEC) is what catches a hang. */
+export function liveUpdateTimeoutSec(scenarioCount: number): number {
+  return 300 + 180 * scenarioCount;
+}
+
 const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The guest script (busybox sh): the helpers, each scenario's file, then the scenarios in order. */
@@ -110,6 +121,6 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
     busybox,
   });
   const logFile = o.logFile ?? join(o.workDir, `live-update-${o.cpus}.log`);
-  const run = await bootVm({ kernel: o.devel.vmlinuz, initramfs, cpus: o.cpus, memMiB: o.memMiB ?? 1536, timeoutSec: o.interactive ? 24 * 3600 : (o.timeoutSec ?? 600), logFile, interactive: o.interactive, tcg: o.tcg, arch });
+  const run = await bootVm({ kernel: o.devel.vmlinuz, initramfs, cpus: o.cpus, memMiB: o.memMiB ?? 1536, timeoutSec: o.interactive ? 24 * 3600 : (o.timeoutSec ?? liveUpdateTimeoutSec(scenarios.length)), quietSec: o.interactive ? undefined : VM_QUIET_SEC, logFile, interactive: o.interactive, tcg: o.tcg, arch });
   return { run, verdict: judgeConsole(run.console) };
 }

@@ -4,12 +4,13 @@
  * TCG by default; KVM only when it really works here (nested KVM on these
  * machines fails at boot, so it is probed once and remembered).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { storeRoot } from '../kernel/locations';
 import { isHostArch } from '../util/host-arch';
 import { requireTool } from '../util/run';
+import { runWatched } from '../util/watched';
 import type { Logger } from '../util/progress';
 
 export interface VmOptions {
@@ -20,6 +21,12 @@ export interface VmOptions {
   /** Extra kernel command line. */
   append?: string;
   timeoutSec: number;
+  /**
+   * Stop the guest when its console has been silent this long: a hung guest is
+   * told from a slow one by silence, not by the clock (shared machines run TCG at
+   * half speed at times). Default: no silence limit, only timeoutSec.
+   */
+  quietSec?: number;
   /** Console copy on disk. */
   logFile: string;
   /** Attach the console to this terminal (debugging) instead of only capturing it. */
@@ -41,6 +48,8 @@ export interface VmRun {
   console: string;
   exitCode: number | null;
   timedOut: boolean;
+  /** Why the guest was stopped, when it was: "after N s" or "after N s of silence". */
+  stopped: string | null;
   accel: 'tcg' | 'kvm';
   seconds: number;
 }
@@ -85,32 +94,12 @@ export function bootVm(o: VmOptions): Promise<VmRun> {
   // KVM only runs a guest of this machine's own architecture (and kvmWorks probes an x86 guest)
   const accel = o.accel ?? ((o.arch ?? 'x86') === 'x86' && isHostArch('x86') && kvmWorks(o.kernel, o.initramfs, o.log) ? 'kvm' : 'tcg');
   mkdirSync(dirname(o.logFile), { recursive: true });
-  const started = Date.now();
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(qemu.binary, qemuArgs(o, accel), { stdio: [o.interactive ? 'inherit' : 'ignore', 'pipe', 'pipe'] });
-    const log = createWriteStream(o.logFile);
-    let console = '';
-    let timedOut = false;
-    const onData = (c: Buffer) => {
-      const text = c.toString();
-      console += text;
-      log.write(text);
-      if (o.interactive) process.stdout.write(text);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, o.timeoutSec * 1000);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      log.end();
-      resolvePromise({ console, exitCode: code, timedOut, accel, seconds: (Date.now() - started) / 1000 });
-    });
-  });
+  return runWatched(qemu.binary, qemuArgs(o, accel), { timeoutSec: o.timeoutSec, quietSec: o.quietSec, logFile: o.logFile, echo: o.interactive, stdin: o.interactive ? 'inherit' : 'ignore' }).then((r) => ({
+    console: r.output,
+    exitCode: r.exitCode,
+    timedOut: r.stopped !== null,
+    stopped: r.stopped,
+    accel,
+    seconds: r.seconds,
+  }));
 }

@@ -57,7 +57,7 @@ export default async function benchExecutor(options: BenchExecutorOptions, conte
         const lines = run.console.split('\n');
         const first = verdict.trouble.length > 0 ? lines.findIndex((l) => l.includes(verdict.trouble[0].line)) : -1;
         const trouble = first < 0 ? '' : `\nConsole:\n${lines.slice(first, first + 40).map((l) => `  ${l.replace(/\r$/, '')}`).join('\n')}`;
-        throw new PlugschedError(`bench of ${scheduler.name} failed: ${verdict.reasons.join('; ')}${run.timedOut ? ` (the VM was stopped after ${run.seconds.toFixed(0)} s)` : ''}.${trouble}\nFull console: dist/schedulers/${scheduler.name}/bench.log. No results were written.`);
+        throw new PlugschedError(`bench of ${scheduler.name} failed: ${verdict.reasons.join('; ')}${run.stopped ? ` (the VM was stopped ${run.stopped})` : ''}.${trouble}\nFull console: dist/schedulers/${scheduler.name}/bench.log. No results were written.`);
       }
       const metrics = summarize(parseBenchLines(run.console), rounds, workloads.map((w) => w.name));
       const report: BenchReport = {

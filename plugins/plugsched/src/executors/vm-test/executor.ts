@@ -67,8 +67,11 @@ export default async function vmTestExecutor(options: VmTestOptions, context: Ex
         // the first sign of trouble and what the kernel printed after it (the oops and its call trace)
         const lines = run.console.split('\n');
         const first = verdict.trouble.length > 0 ? lines.findIndex((l) => l.includes(verdict.trouble[0].line)) : -1;
-        const trouble = first < 0 ? '' : lines.slice(first, first + 40).map((l) => `  ${l.replace(/\r$/, '')}`).join('\n');
-        throw new PlugschedError(`vm-test of ${scheduler.name} failed: ${verdict.reasons.join('; ')}${trouble ? `\nConsole:\n${trouble}` : ''}\nFull console: dist/schedulers/${scheduler.name}/vm-test.log; results: vm-test.json.`);
+        // no sign of trouble but no end either: the console's last lines say where it stood
+        const shown = first >= 0 ? lines.slice(first, first + 40) : verdict.done ? [] : lines.slice(-30);
+        const trouble = shown.map((l) => `  ${l.replace(/\r$/, '')}`).join('\n');
+        const stopped = run.stopped ? ` (the VM was stopped ${run.stopped})` : '';
+        throw new PlugschedError(`vm-test of ${scheduler.name} failed: ${verdict.reasons.join('; ')}${stopped}${trouble ? `\nConsole${first >= 0 ? '' : ', last lines'}:\n${trouble}` : ''}\nFull console: dist/schedulers/${scheduler.name}/vm-test.log; results: vm-test.json.`);
       }
       log(`vm-test: ${scheduler.name} passed ${verdict.scenarios.length} scenarios (${run.accel}, ${run.seconds.toFixed(0)} s)`);
     } finally {
