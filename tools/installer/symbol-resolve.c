@@ -109,25 +109,83 @@ static int cmp_name(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/*
+ * The names the module asks the kernel for (its undefined symbols, __orig_
+ * stripped, and the KASLR anchors), sorted: kallsyms has some 150 000 lines
+ * and the module needs a few thousand of them, so only those are kept.
+ */
+static const char **wanted;
+static size_t nr_wanted;
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int is_wanted(const char *name)
+{
+	return bsearch(&name, wanted, nr_wanted, sizeof(*wanted), cmp_str) != NULL;
+}
+
+/* A hex number at *p, which is moved past it; 0 digits is a parse error. */
+static int parse_hex(const char **p, unsigned long long *out)
+{
+	unsigned long long v = 0;
+	const char *s = *p;
+
+	for (;; s++) {
+		int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (*s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			break;
+		v = v << 4 | d;
+	}
+	if (s == *p)
+		return 0;
+	*p = s;
+	*out = v;
+	return 1;
+}
+
+/*
+ * Lines "ADDR TYPE NAME" (kernel image) or "ADDR TYPE NAME\t[MODULE]";
+ * the kernel image's come first. Only wanted names are kept.
+ */
 static void load_kallsyms(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char line[1024];
 	int nonzero = 0;
+	size_t lines = 0;
 
 	if (!f)
 		die(4, "cannot read %s (the installer must run as root)", path);
 	while (fgets(line, sizeof(line), f)) {
-		char type, name[512], module[256];
+		const char *p = line, *name;
 		unsigned long long addr;
-		int n = sscanf(line, "%llx %c %511s %255s", &addr, &type, name, module);
+		size_t len;
 
-		if (n < 3)
+		if (!parse_hex(&p, &addr) || p[0] != ' ' || !p[1] || p[2] != ' ')
 			continue;
-		if (n == 4 && module[0] == '[')
+		lines++;
+		nonzero |= addr != 0;
+		name = p + 3;
+		len = strcspn(name, " \t\n");
+		if (!len)
+			continue;
+		if (strchr(name + len, '['))
 			break; /* module symbols follow the kernel image's */
+		line[name - line + len] = '\0';
+		if (!is_wanted(name))
+			continue;
 		if (nr_ksyms == cap_ksyms) {
-			cap_ksyms = cap_ksyms ? cap_ksyms * 2 : 65536;
+			cap_ksyms = cap_ksyms ? cap_ksyms * 2 : 4096;
 			ksyms = realloc(ksyms, cap_ksyms * sizeof(*ksyms));
 			if (!ksyms)
 				die(2, "%s", "out of memory");
@@ -136,10 +194,9 @@ static void load_kallsyms(const char *path)
 		ksyms[nr_ksyms].addr = addr;
 		ksyms[nr_ksyms].order = nr_ksyms;
 		nr_ksyms++;
-		nonzero |= addr != 0;
 	}
 	fclose(f);
-	if (!nr_ksyms || !nonzero)
+	if (!lines || !nonzero)
 		die(4, "%s has no usable addresses (kptr_restrict hides them from non-root users)", path);
 	qsort(ksyms, nr_ksyms, sizeof(*ksyms), cmp_name);
 }
@@ -370,6 +427,7 @@ static void sympos_line(const char *line)
 struct linkaddr {
 	char *name;
 	uint64_t addr;
+	size_t order; /* line number: the first of same-named lines wins */
 };
 
 static struct linkaddr *linkaddrs;
@@ -386,15 +444,39 @@ static void linkaddr_line(const char *line)
 	if (!linkaddrs)
 		die(2, "%s", "out of memory");
 	linkaddrs[nr_linkaddrs].name = strdup(name);
+	linkaddrs[nr_linkaddrs].order = nr_linkaddrs;
 	linkaddrs[nr_linkaddrs++].addr = addr;
+}
+
+static int cmp_linkaddr(const void *a, const void *b)
+{
+	const struct linkaddr *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Sorted by name once all lines are read: linkaddr_of is then a binary search. */
+static void sort_linkaddrs(void)
+{
+	qsort(linkaddrs, nr_linkaddrs, sizeof(*linkaddrs), cmp_linkaddr);
 }
 
 static const struct linkaddr *linkaddr_of(const char *name)
 {
-	for (size_t i = 0; i < nr_linkaddrs; i++)
-		if (!strcmp(linkaddrs[i].name, name))
-			return &linkaddrs[i];
-	return NULL;
+	size_t lo = 0, hi = nr_linkaddrs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(linkaddrs[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < nr_linkaddrs && !strcmp(linkaddrs[lo].name, name) ? &linkaddrs[lo] : NULL;
 }
 
 /* The first kallsyms entry named `name` and how many there are. */
@@ -484,6 +566,27 @@ static void write_module(const struct module *m)
 }
 
 /* The KASLR slide, from _text, or _stext (arm64's kallsyms lacks _text); both must agree when both are there. */
+static void want_module_names(const struct module *m)
+{
+	static const char *const anchors[] = { "_text", "_stext" };
+
+	wanted = calloc(m->nsyms + 2, sizeof(*wanted));
+	if (!wanted)
+		die(2, "%s", "out of memory");
+	for (size_t a = 0; a < 2; a++)
+		wanted[nr_wanted++] = anchors[a];
+	for (size_t i = 1; i < m->nsyms; i++) {
+		const char *name = m->strtab + m->syms[i].st_name;
+
+		if (m->syms[i].st_shndx != SHN_UNDEF || !*name)
+			continue;
+		if (!strncmp(name, ORIG_PREFIX, strlen(ORIG_PREFIX)))
+			name += strlen(ORIG_PREFIX);
+		wanted[nr_wanted++] = name;
+	}
+	qsort(wanted, nr_wanted, sizeof(*wanted), cmp_str);
+}
+
 static int kaslr_slide(uint64_t *slide)
 {
 	static const char *const anchors[] = { "_text", "_stext" };
@@ -534,9 +637,11 @@ int main(int argc, char **argv)
 
 	read_module(&m, path);
 	validate_module(&m);
+	want_module_names(&m);
 	load_kallsyms(kallsyms);
 	for_each_section_line(&m, ".plugsched.sympos", sympos_line);
 	for_each_section_line(&m, ".plugsched.linkaddrs", linkaddr_line);
+	sort_linkaddrs();
 	if (nr_linkaddrs) {
 		have_slide = kaslr_slide(&slide);
 		if (!have_slide)
