@@ -65,7 +65,9 @@ describe("a variant's own VM tests", () => {
     expect(j.scenarios.map((s) => [s.name, s.status])).toEqual([['greeting', 'pass'], ['with-probe', 'pass']]);
     const checks = (s: string) => j.scenarios.find((x) => x.name === s)?.checks ?? [];
     // the greeting: absent before, at the install and never again while installed, and the built-in scheduler is silent after
-    expect(checks('greeting').map((c) => c.name)).toEqual(['feature-absent-before', 'install', 'greets-on-install', 'greets-only-then', 'feature-on-during', 'uninstall', 'builtin-silent-after', 'feature-absent-after']);
+    expect(checks('greeting').map((c) => c.name)).toEqual(['feature-absent-before', 'kernel-default-before', 'install', 'greets-on-install', 'greets-only-then', 'feature-on-during', 'variant-default-during', 'uninstall', 'builtin-silent-after', 'feature-absent-after', 'kernel-default-after']);
+    // a kernel feature with the variant's own default: NEXT_BUDDY on while hello-sched runs, the kernel's off around it
+    expect(checks('greeting').find((c) => c.name === 'variant-default-during')?.evidence).toBe("the module's: NEXT_BUDDY");
     // printk_once is not atomic: each CPU entering the module's __schedule at the switch may greet
     expect(checks('greeting').find((c) => c.name === 'greets-on-install')?.evidence).toMatch(/^greetings: 0 before, [12] after the install \(2 cpus\)$/);
     expect(checks('with-probe').find((c) => c.name === 'probe-answers')?.evidence).toBe('policy: SCHED_OTHER');

@@ -158,7 +158,7 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s)
 		return ret;
 	cpus_read_lock();
 	if (install)
-		plugsched_inherit_features();
+		plugsched_features_in();
 	for_each_online_cpu(cpu)
 		plugsched_slots[cpu] = n++;
 	s->nr_cpus = n;
@@ -228,6 +228,8 @@ static int plugsched_switch(bool install)
 	pr_info("%u of %u function entries %s\n", intact, plugsched_nr_patches,
 		install ? "jump to the module" : "restored byte for byte");
 	plugsched_installed = install;
+	if (!install)
+		plugsched_features_out();
 	if (install)
 		__module_get(THIS_MODULE);
 	else
