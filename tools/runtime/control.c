@@ -180,6 +180,9 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s)
 	return s->ret;
 }
 
+/* The first install, at load, is done: later ones check their entries again. */
+static bool plugsched_loaded;
+
 static int plugsched_switch(bool install)
 {
 	struct plugsched_switch s;
@@ -190,11 +193,12 @@ static int plugsched_switch(bool install)
 	if (install == plugsched_installed)
 		return 0;
 	/*
-	 * Every install, the first and every "echo 1", checks the entries
-	 * again (no one may own them now); stop_machine then verifies the
-	 * bytes before writing any.
+	 * Every install after the first ("echo 1") checks the entries again
+	 * (no one may own them now); the first comes right after the same
+	 * checks at load (plugsched_prepare_patches). stop_machine then
+	 * verifies the bytes before writing any, every time.
 	 */
-	for (i = 0; install && i < plugsched_nr_patches; i++) {
+	for (i = 0; install && plugsched_loaded && i < plugsched_nr_patches; i++) {
 		ret = plugsched_recheck_patch(&plugsched_patches[i]);
 		if (ret) {
 			pr_err("install refused: %d, nothing was written\n", ret);
@@ -426,6 +430,7 @@ static int __init plugsched_init(void)
 		plugsched_release();
 		return ret;
 	}
+	plugsched_loaded = true;
 	pr_info("%s: %u functions redirected\n", plugsched_version, plugsched_nr_patches);
 	return 0;
 }
