@@ -46,6 +46,7 @@ struct plugsched_switch {
 	pid_t culprit_pid;
 	char culprit_comm[TASK_COMM_LEN];
 	unsigned long where;
+	int why;		/* where the culprit was found: enum plugsched_walk_why */
 	atomic_t queued;	/* tasks queued on all runqueues, counted before barrier 0 */
 	atomic_t arrived[PLUGSCHED_STEPS];
 	u64 t0, t1, t2, tp0, tp1;
@@ -76,6 +77,7 @@ static int plugsched_stop_handler(void *data)
 	struct task_struct *culprit = NULL;
 	unsigned long where = 0;
 	unsigned int i;
+	int why;
 
 	if (slot == 0) {
 		int err;
@@ -93,11 +95,12 @@ static int plugsched_stop_handler(void *data)
 	}
 	/* exactly what plugsched_park_cpu() will find on this runqueue */
 	atomic_add(plugsched_count_queued(), &s->queued);
-	if (plugsched_check_stacks(s->install, slot, s->nr_cpus, s->initiator, &culprit, &where) &&
+	if (plugsched_check_stacks(s->install, slot, s->nr_cpus, s->initiator, &culprit, &where, &why) &&
 	    cmpxchg(&s->ret, 0, -EBUSY) == 0) {
 		s->culprit_pid = task_pid_nr(culprit);
 		strscpy(s->culprit_comm, culprit->comm, sizeof(s->culprit_comm));
 		s->where = where;
+		s->why = why;
 	}
 	plugsched_barrier(s, 0);
 	/*
@@ -144,8 +147,18 @@ static int plugsched_stop_handler(void *data)
 	return 0;
 }
 
+/*
+ * A test hook (docs/runtime.md, "The walk before stop_machine"): wait this
+ * long between the walk before stop_machine and stop_machine, on the first
+ * try of each switch, so that a test can start or wake a task in between.
+ * 0, the default, in production.
+ */
+static unsigned int precheck_delay_ms;
+module_param(precheck_delay_ms, uint, 0600);
+MODULE_PARM_DESC(precheck_delay_ms, "test hook: milliseconds between the stack walk before stop_machine and stop_machine (first try)");
+
 /* One attempt; process context, plugsched_lock held. */
-static int plugsched_switch_once(bool install, struct plugsched_switch *s)
+static int plugsched_switch_once(bool install, struct plugsched_switch *s, int try)
 {
 	unsigned int cpu, n = 0;
 	int ret;
@@ -153,9 +166,16 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s)
 	memset(s, 0, sizeof(*s));
 	s->install = install;
 	s->initiator = current;
-	ret = plugsched_alloc_parking();
+	ret = plugsched_precheck_stacks(install, current, &s->culprit_pid, s->culprit_comm, &s->where);
 	if (ret)
 		return ret;
+	if (try == 1 && READ_ONCE(precheck_delay_ms))
+		msleep(READ_ONCE(precheck_delay_ms));
+	ret = plugsched_alloc_parking();
+	if (ret) {
+		plugsched_free_seen();
+		return ret;
+	}
 	cpus_read_lock();
 	if (install)
 		plugsched_features_in();
@@ -167,6 +187,7 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s)
 	mutex_unlock(&text_mutex);
 	cpus_read_unlock();
 	plugsched_free_parking();
+	plugsched_free_seen();
 	if (ret)
 		return ret;
 	if (!s->ret && (atomic_read(&s->queued) > plugsched_parked_max ||
@@ -206,12 +227,13 @@ static int plugsched_switch(bool install)
 		}
 	}
 	for (tries = 1; tries <= PLUGSCHED_TRIES; tries++) {
-		ret = plugsched_switch_once(install, &s);
+		ret = plugsched_switch_once(install, &s, tries);
 		if (ret != -EBUSY && ret != -EAGAIN)
 			break;
 		if (s.where && tries < PLUGSCHED_TRIES)
-			pr_info_ratelimited("try %d: %s/%d is inside %pS, retrying\n",
-					    tries, s.culprit_comm, s.culprit_pid, (void *)s.where);
+			pr_info_ratelimited("try %d: %s/%d is inside %pS (found %s), retrying\n",
+					    tries, s.culprit_comm, s.culprit_pid, (void *)s.where,
+					    plugsched_walk_why_text[s.why]);
 		msleep(PLUGSCHED_RETRY_MS);
 	}
 	end = ktime_get_ns();
@@ -244,6 +266,9 @@ static int plugsched_switch(bool install)
 		(s.t2 - s.t0) / NSEC_PER_USEC, (s.t1 - s.t0) / NSEC_PER_USEC,
 		(s.t2 - s.t1 - (s.tp1 - s.tp0)) / NSEC_PER_USEC, (s.tp1 - s.tp0) / NSEC_PER_USEC,
 		(end - start) / NSEC_PER_USEC);
+	pr_info("stack check: %u tasks walked before stop_machine, again under it: %d new since, %d ran since, %d not vouched for before\n",
+		plugsched_nr_clean, atomic_read(&plugsched_walked_new), atomic_read(&plugsched_walked_ran),
+		atomic_read(&plugsched_walked_unvouched));
 	return 0;
 }
 

@@ -13,12 +13,23 @@
 static struct plugsched_patch *plugsched_patches;
 static unsigned int plugsched_nr_patches;
 
-/* Does a static key or static call own any of the len bytes at start? */
+/*
+ * Does a static key or static call own any of the len bytes at start?
+ * Process context. jump_label_text_reserved() decodes each jump site it
+ * meets, and a site that a static key flip on another CPU is rewriting
+ * holds an int3 for a moment: x86's arch_jump_entry_size() then BUG()s
+ * (seen on 6.12 with a re-enable racing a flip). Like kprobes, hold
+ * jump_label_lock() so that no flip is in progress.
+ */
 static bool plugsched_text_reserved(unsigned long start, unsigned long len)
 {
 	void *first = (void *)start, *last = (void *)(start + len - 1);
+	bool reserved;
 
-	return jump_label_text_reserved(first, last) || static_call_text_reserved(first, last);
+	jump_label_lock();
+	reserved = jump_label_text_reserved(first, last);
+	jump_label_unlock();
+	return reserved || static_call_text_reserved(first, last);
 }
 
 /* The size of the kernel function r->orig, or an error (logged) when r->orig does not start one. */

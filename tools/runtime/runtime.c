@@ -10,6 +10,7 @@
  *   patch-x86.c    jumps at the kernel's function entries (x86-64)
  *   patch-arm64.c  branches at the kernel's function entries (arm64)
  *   stack-check.c  no task inside code that changes
+ *   stack-precheck.c the same, once before stop_machine: only what ran since is walked again
  *   classes.c      the sched_class tables
  *   requeue.c      every queued task moves to the arriving scheduler
  *   features.c     sched features carried over
@@ -37,6 +38,7 @@
 #include "patch-arm64.c"
 #endif
 #include "stack-check.c"
+#include "stack-precheck.c"
 #include "classes.c"
 #include "requeue.c"
 #include "features.c"

@@ -17,8 +17,9 @@
  * has none, so the frame records are walked here (see plugsched_walk_stack).
  *
  * The kernel's __schedule is exempt: every sleeping task is inside it, and
- * the springboard makes that safe. Runs inside stop_machine: each CPU walks
- * every n-th thread and its own idle task.
+ * the springboard makes that safe. Runs once before stop_machine for every
+ * task (stack-precheck.c), then inside it: each CPU walks every n-th thread
+ * that ran or appeared since, and its own idle task.
  */
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
@@ -373,20 +374,39 @@ static int plugsched_check_task(struct task_struct *p, bool install,
 	return -EBUSY;
 }
 
+/* Why a task is walked again under stop_machine (PLUGSCHED_WALK_SKIP: it is not). */
+enum plugsched_walk_why {
+	PLUGSCHED_WALK_SKIP,
+	PLUGSCHED_WALK_NEW,
+	PLUGSCHED_WALK_RAN,
+	PLUGSCHED_WALK_UNVOUCHED,
+};
+
+static const char * const plugsched_walk_why_text[] = {
+	[PLUGSCHED_WALK_SKIP] = "in the walk before stop_machine",
+	[PLUGSCHED_WALK_NEW] = "under stop_machine: new since the walk before",
+	[PLUGSCHED_WALK_RAN] = "under stop_machine: ran since the walk before",
+	[PLUGSCHED_WALK_UNVOUCHED] = "under stop_machine: not vouched for by the walk before",
+};
+
+static int plugsched_walk_why(const struct task_struct *p);
+
 /*
  * This CPU's share of the check: threads whose index is congruent to its
  * slot, and its idle task. Tasks running right now are the stop_machine
  * threads; the initiator sleeps in our own code and returns before any
- * text goes away.
+ * text goes away. A task the walk before stop_machine vouched for and that
+ * has not run since is not walked again (stack-precheck.c).
  */
 static int plugsched_check_stacks(bool install, unsigned int slot, unsigned int nr_slots,
 				  struct task_struct *initiator,
-				  struct task_struct **culprit, unsigned long *where)
+				  struct task_struct **culprit, unsigned long *where, int *why)
 {
 	struct task_struct *g, *p;
 	unsigned long i = 0;
 	int ret;
 
+	*why = PLUGSCHED_WALK_NEW;	/* an idle task is walked every time */
 	ret = plugsched_check_task(idle_task(smp_processor_id()), install, culprit, where);
 	if (ret)
 		return ret;
@@ -394,6 +414,9 @@ static int plugsched_check_stacks(bool install, unsigned int slot, unsigned int 
 		if (i++ % nr_slots != slot)
 			continue;
 		if (p == initiator || task_curr(p))
+			continue;
+		*why = plugsched_walk_why(p);
+		if (*why == PLUGSCHED_WALK_SKIP)
 			continue;
 		ret = plugsched_check_task(p, install, culprit, where);
 		if (ret)

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * plugsched-nx runtime: the stack check, done once before stop_machine.
+ *
+ * Walking every task's stack is most of the downtime on a host with many
+ * threads, yet almost all of them sleep through the switch. So every task is
+ * walked first with the machine running, and each one that is vouched for is
+ * remembered with its context-switch count (nvcsw + nivcsw) and start time.
+ * Under stop_machine only these are walked again: the idle tasks; a task
+ * with no record (forked since); one whose record is not clean (it was on a
+ * CPU, its walk raced with it running, or it was not walked); one whose
+ * count changed (it ran since).
+ *
+ * Why a task whose count did not change kept its stack: a kernel stack
+ * changes only while its task runs. A task that was off every CPU at the
+ * walk (on_cpu clear before and after it, with the count the same on both
+ * sides) and that ran at any time later has been switched out again before
+ * stop_machine's threads could run on its CPU, and __schedule() counts every
+ * switch away from a task (prev != next) before finish_task() clears on_cpu
+ * with release ordering. So under stop_machine, where no task but the
+ * stoppers is on a CPU, an unchanged count means it has not run since its
+ * walk. The start time tells a freed and reused task_struct from the task
+ * that was walked.
+ */
+#include <linux/sort.h>
+
+struct plugsched_seen {
+	const struct task_struct *task;
+	u64 start_time;
+	unsigned long switches;
+	bool clean;
+};
+
+static struct plugsched_seen *plugsched_seen;
+static unsigned int plugsched_nr_seen;
+
+/* How the check under stop_machine went, for the log. */
+static atomic_t plugsched_walked_new, plugsched_walked_ran, plugsched_walked_unvouched;
+
+static unsigned long plugsched_switches(const struct task_struct *p)
+{
+	return READ_ONCE(p->nvcsw) + READ_ONCE(p->nivcsw);
+}
+
+static int plugsched_seen_cmp(const void *a, const void *b)
+{
+	const struct plugsched_seen *x = a, *y = b;
+
+	if (x->task != y->task)
+		return x->task < y->task ? -1 : 1;
+	return 0;
+}
+
+static const struct plugsched_seen *plugsched_seen_of(const struct task_struct *p)
+{
+	struct plugsched_seen key = { .task = p };
+
+	if (!plugsched_nr_seen)
+		return NULL;
+	return bsearch(&key, plugsched_seen, plugsched_nr_seen, sizeof(key), plugsched_seen_cmp);
+}
+
+/* Tasks the walk before stop_machine vouched for, for the log. */
+static unsigned int plugsched_nr_clean;
+
+/* Under stop_machine: must p be walked again, and why? Counted for the log. */
+static int plugsched_walk_why(const struct task_struct *p)
+{
+	const struct plugsched_seen *s = plugsched_seen_of(p);
+
+	if (!s || s->start_time != p->start_time) {
+		atomic_inc(&plugsched_walked_new);
+		return PLUGSCHED_WALK_NEW;
+	}
+	if (!s->clean) {
+		atomic_inc(&plugsched_walked_unvouched);
+		return PLUGSCHED_WALK_UNVOUCHED;
+	}
+	if (s->switches != plugsched_switches(p)) {
+		atomic_inc(&plugsched_walked_ran);
+		return PLUGSCHED_WALK_RAN;
+	}
+	return PLUGSCHED_WALK_SKIP;
+}
+
+static void plugsched_free_seen(void)
+{
+	kvfree(plugsched_seen);
+	plugsched_seen = NULL;
+	plugsched_nr_seen = 0;
+}
+
+/*
+ * Process context, before stop_machine: walk every task that is off its
+ * CPU. 0, or -EBUSY with the first busy task's pid, name and address (no
+ * need to stop the machine to be refused). Without memory for the records
+ * nothing is remembered and stop_machine walks every task, as it would
+ * anyway.
+ */
+static int plugsched_precheck_stacks(bool install, struct task_struct *initiator,
+				     pid_t *pid, char *comm, unsigned long *where)
+{
+	unsigned int cap = nr_threads + nr_threads / 4 + 64, n = 0;
+	struct task_struct *g, *p;
+	int ret = 0;
+
+	atomic_set(&plugsched_walked_new, 0);
+	atomic_set(&plugsched_walked_ran, 0);
+	atomic_set(&plugsched_walked_unvouched, 0);
+	plugsched_nr_clean = 0;
+	plugsched_free_seen();
+	plugsched_seen = kvmalloc_array(cap, sizeof(*plugsched_seen), GFP_KERNEL);
+	if (!plugsched_seen)
+		return 0;
+	rcu_read_lock();
+	for_each_process_thread(g, p) {
+		struct plugsched_seen *s;
+		struct task_struct *culprit = NULL;
+		unsigned long switches, at = 0;
+		int busy;
+
+		if (n == cap)
+			break;
+		s = &plugsched_seen[n++];
+		*s = (struct plugsched_seen){ .task = p, .start_time = p->start_time };
+		if (p == initiator)
+			continue;
+		switches = plugsched_switches(p);
+		smp_rmb();
+		if (READ_ONCE(p->on_cpu))
+			continue;
+		busy = plugsched_check_task(p, install, &culprit, &at);
+		smp_rmb();
+		if (READ_ONCE(p->on_cpu))
+			continue;
+		smp_rmb();
+		if (plugsched_switches(p) != switches)
+			continue;
+		if (busy) {
+			*pid = task_pid_nr(p);
+			strscpy(comm, p->comm, TASK_COMM_LEN);
+			*where = at;
+			ret = -EBUSY;
+			break;
+		}
+		s->switches = switches;
+		s->clean = true;
+		plugsched_nr_clean++;
+	}
+	rcu_read_unlock();
+	if (ret) {
+		plugsched_free_seen();
+		return ret;
+	}
+	sort(plugsched_seen, n, sizeof(*plugsched_seen), plugsched_seen_cmp, NULL);
+	plugsched_nr_seen = n;
+	return 0;
+}

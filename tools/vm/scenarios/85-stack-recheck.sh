@@ -1,0 +1,81 @@
+# stack-recheck: the stack walk before stop_machine and the re-check under it (docs/runtime.md,
+# "The walk before stop_machine"). Every task is walked once with the machine running; under
+# stop_machine only the tasks that appeared or ran since are walked again. The module's test hook
+# precheck_delay_ms holds the switch for two seconds between the two, and meanwhile a task
+# parks inside sched_getaffinity (superseded code; uffd-park): first one forked in that window,
+# then one that was asleep elsewhere at the first walk. Each time the switch must be refused,
+# found under stop_machine for the right reason, and succeed once the task has moved on.
+
+RECHECK_DELAY=/sys/module/scheduler/parameters/precheck_delay_ms
+
+# recheck_mark WHAT: a line in the kernel log; recheck_since WHAT prints what came after it
+recheck_mark() {
+	echo "plugsched-test: stack-recheck $1" > /dev/kmsg
+}
+
+recheck_since() {
+	dmesg | sed -n "/plugsched-test: stack-recheck $1\$/,\$p"
+}
+
+# recheck_refused RESULT LOG REASON: the switch was refused and the first try's busy task was found for REASON
+recheck_refused() {
+	[ "$1" = refused ] && echo "$2" | grep -q "try 1: uffd-park/[0-9]* is inside .*(found under stop_machine: $3)"
+}
+
+# recheck_switch WHAT: echo 1 with the delay on; RECHECK_RESULT switched|refused, RECHECK_LOG the try-1 line
+recheck_switch() {
+	if echo 1 > /sys/kernel/plugsched/enable 2>/tmp/recheck.err; then RECHECK_RESULT=switched; else RECHECK_RESULT=refused; fi
+	RECHECK_LOG=$(recheck_since "$1" | grep "plugsched: try 1: " | head -1 | sed 's/.*plugsched: //')
+	step "switch with a task parking meanwhile ($1): $RECHECK_RESULT"
+}
+
+# recheck_release: the parked thread goes on; then the switch goes through and is undone
+recheck_release() {
+	touch /tmp/park-release
+	wait "$PARK"
+	echo 1 > /sys/kernel/plugsched/enable 2>/tmp/recheck.err
+}
+
+scenario_stack_recheck() {
+	scenario_begin stack-recheck
+	workload_start 200
+	sched_install; rc=$?
+	check install "$out" [ $rc = 0 ]
+	line=$(dmesg | grep "plugsched: stack check: .* walked before stop_machine" | tail -1 | sed 's/.*plugsched: //')
+	check walked-before "$line" sh -c "dmesg | grep 'plugsched: stack check: .* walked before stop_machine' | tail -1 | grep -q 'check: [1-9][0-9]* tasks walked before'"
+	echo 0 > /sys/kernel/plugsched/enable
+	echo 2000 > $RECHECK_DELAY
+
+	# forked between the two walks
+	rm -f /tmp/park-release /tmp/park.log
+	recheck_mark new
+	(sleep 0.5; exec uffd-park /tmp/park-release > /tmp/park.log 2>&1) &
+	PARK=$!
+	recheck_switch new
+	check new-task-caught "$RECHECK_RESULT; $RECHECK_LOG" recheck_refused "$RECHECK_RESULT" "$RECHECK_LOG" "new since the walk before"
+	recheck_release
+	check switches-once-free-1 "enable $(cat /sys/kernel/plugsched/enable) $(cat /tmp/recheck.err)" [ "$(cat /sys/kernel/plugsched/enable)" = 1 ]
+	echo 0 > /sys/kernel/plugsched/enable
+
+	# asleep elsewhere at the first walk, woken before stop_machine
+	rm -f /tmp/park-release /tmp/park-go /tmp/park.log
+	uffd-park /tmp/park-release /tmp/park-go > /tmp/park.log 2>&1 &
+	PARK=$!
+	i=0
+	while ! grep -q "^waiting" /tmp/park.log && [ $i -lt 50 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	recheck_mark ran
+	(sleep 0.5; echo go > /tmp/park-go) &
+	recheck_switch ran
+	check woken-task-caught "$RECHECK_RESULT; $RECHECK_LOG" recheck_refused "$RECHECK_RESULT" "$RECHECK_LOG" "ran since the walk before"
+	recheck_release
+	check switches-once-free-2 "enable $(cat /sys/kernel/plugsched/enable) $(cat /tmp/recheck.err)" [ "$(cat /sys/kernel/plugsched/enable)" = 1 ]
+
+	echo 0 > $RECHECK_DELAY
+	sched_uninstall; rc=$?
+	check rollback "$out" [ $rc = 0 ]
+	workload_stop
+	scenario_end
+}
