@@ -470,7 +470,12 @@ static void __exit plugsched_exit(void)
 	 */
 	mutex_lock(&plugsched_lock);
 	while (plugsched_installed && plugsched_switch(false)) {
-		pr_err_ratelimited("forced unload: rolling back first, retrying\n");
+		/*
+		 * A task inside module code moves on; bytes someone else put on
+		 * an entry (a probe) stay until they remove them. Either way the
+		 * text cannot go while an entry jumps into it: wait, and say so.
+		 */
+		pr_err_ratelimited("forced unload: the rollback failed (see above); rmmod waits and retries until it succeeds: let the named task move on, or remove the probe or patch on the named function\n");
 		msleep(100);
 	}
 	mutex_unlock(&plugsched_lock);

@@ -20,8 +20,10 @@
 #include <asm/sync_core.h>
 #include <asm/text-patching.h>
 
-#define PLUGSCHED_JMP_OPCODE	0xe9
-#define PLUGSCHED_INT3_OPCODE	0xcc
+/* the kernel's names (asm/text-patching.h), and the one it has none for */
+#define PLUGSCHED_JMP_OPCODE	JMP32_INSN_OPCODE
+#define PLUGSCHED_INT3_OPCODE	INT3_INSN_OPCODE
+#define PLUGSCHED_RET_IMM16_OPCODE	0xc2
 
 static const u8 plugsched_nop5[PLUGSCHED_JMP_SIZE] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
 
@@ -101,7 +103,8 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 		 * int3 padding up to the next function: not code, never
 		 * probed, and the jump may cover it.
 		 */
-		if (*p == 0xc3 || *p == 0xc2 || *p == PLUGSCHED_JMP_OPCODE || *p == 0xeb)
+		if (*p == RET_INSN_OPCODE || *p == PLUGSCHED_RET_IMM16_OPCODE ||
+		    *p == PLUGSCHED_JMP_OPCODE || *p == JMP8_INSN_OPCODE)
 			break;
 	}
 	if (plugsched_text_reserved(site, PLUGSCHED_JMP_SIZE)) {
