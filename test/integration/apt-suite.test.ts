@@ -1,0 +1,54 @@
+/**
+ * apt for another Debian suite through a private state in the store, against
+ * the real archive this machine's apt uses: bullseye-security's kernel source
+ * package is found without /etc/apt changing; a suite the archive does not
+ * serve is refused and leaves nothing behind.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { suiteApt } from '../../plugins/plugsched/src/kernel/apt-suite';
+
+let store: string;
+const saved = process.env.PLUGSCHED_STORE;
+const etcApt = () => spawnSync('sh', ['-c', 'cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | sha256sum'], { encoding: 'utf8' }).stdout;
+
+beforeAll(() => {
+  store = mkdtempSync(join(tmpdir(), 'plugsched-apt-suite-'));
+  process.env.PLUGSCHED_STORE = store;
+});
+afterAll(() => {
+  if (saved === undefined) delete process.env.PLUGSCHED_STORE;
+  else process.env.PLUGSCHED_STORE = saved;
+  rmSync(store, { recursive: true, force: true });
+});
+
+describe('apt for another suite', () => {
+  it("finds bullseye-security's linux-source-5.10 through a private apt state, and /etc/apt is unchanged", () => {
+    const before = etcApt();
+    const lines: string[] = [];
+    const options = suiteApt('bullseye-security', 'kernels/test/kernel.yaml: suite', (l) => lines.push(l));
+    expect(lines.join('\n')).toMatch(/reading the package lists of bullseye-security/);
+    const r = spawnSync('apt-cache', [...options, 'madison', 'linux-source-5.10'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/linux-source-5\.10 \| 5\.10\.\d+-\d+ \| \S+ bullseye-security\/main/);
+    expect(readFileSync(join(store, 'apt', 'bullseye-security', 'sources.list'), 'utf8')).toMatch(/^deb \[signed-by=\/usr\/share\/keyrings\/debian-archive-keyring\.gpg\] \S+ bullseye-security main\n$/);
+    expect(etcApt()).toBe(before);
+    // fresh lists are used again without another update
+    const again: string[] = [];
+    expect(suiteApt('bullseye-security', 'kernels/test/kernel.yaml: suite', (l) => again.push(l))).toEqual(options);
+    expect(again).toEqual([]);
+  }, 300_000);
+
+  it('refuses a suite the archive does not serve, naming the field and the suites it does, and writes nothing', () => {
+    expect(() => suiteApt('nosuchsuite', 'kernels/test/kernel.yaml: suite')).toThrow(/kernels\/test\/kernel\.yaml: suite: apt cannot read suite "nosuchsuite"[\s\S]*bullseye-security/);
+    expect(readdirSync(join(store, 'apt')).sort()).toEqual(['bullseye-security']);
+    expect(existsSync(join(store, 'apt', 'nosuchsuite'))).toBe(false);
+  }, 300_000);
+
+  it('refuses a name that is not a suite name before asking apt', () => {
+    expect(() => suiteApt('../etc', 'kernels/test/kernel.yaml: suite')).toThrow(/"\.\.\/etc" is not a Debian suite name/);
+  });
+});
