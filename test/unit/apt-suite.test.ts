@@ -28,6 +28,11 @@ describe('a private apt for another suite', () => {
     const o = parsePolicyOrigins(POLICY);
     expect(suiteSourcesList(o, 'bookworm', 'bullseye-security')).toBe('deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://archive.invalid/debian-security bullseye-security main\n');
     expect(suiteSourcesList(o, 'bookworm', 'sid')).toBe('deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://archive.invalid/debian sid main\n');
+    // a stable codename brings its security suite: the kernel generator records "bullseye" for either
+    expect(suiteSourcesList(o, 'bookworm', 'bullseye')).toBe(
+      'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://archive.invalid/debian bullseye main\n' +
+        'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://archive.invalid/debian-security bullseye-security main\n',
+    );
   });
 
   it('says what is missing when the machine has no Debian source to start from', () => {

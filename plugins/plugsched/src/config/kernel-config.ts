@@ -50,6 +50,8 @@ export interface KernelConfig {
   /** kernel.yaml path relative to the workspace root, for messages. */
   file: string;
   distro: KernelYaml['distro'];
+  /** The Debian suite its packages come from (bookworm, bullseye-security, sid, ...), or null: the machine's apt as it is. */
+  suite: string | null;
   line: string;
   version: string;
   release: string;
@@ -116,6 +118,7 @@ export function loadKernelConfig(kernelYamlPath: string, workspaceRoot: string, 
     dir,
     file,
     distro: y.distro,
+    suite: y.suite ?? null,
     line: y.line,
     version: y.version,
     release: y.release,

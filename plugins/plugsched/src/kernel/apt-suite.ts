@@ -39,19 +39,24 @@ export function parsePolicyOrigins(text: string): AptOrigin[] {
 /**
  * The sources.list for `suite`, from the machine's own origins: a security
  * suite from the archive that serves the machine's `<codename>-security`,
- * any other from the one that serves `<codename>`. Pure.
+ * any other from the one that serves `<codename>`, a stable codename with its
+ * security suite beside it. Pure.
  */
 export function suiteSourcesList(origins: AptOrigin[], hostCodename: string, suite: string, keyring = DEBIAN_KEYRING): string {
   const security = /-security$/.test(suite);
   const want = security ? `${hostCodename}-security` : hostCodename;
   const from = origins.find((o) => o.suite === want && o.component === 'main');
+  const hostSecurity = origins.find((o) => o.suite === `${hostCodename}-security` && o.component === 'main');
   if (!from) {
     throw new PlugschedError(
       `apt on this machine has no source for "${want}" (main) to take the Debian archive's address from, so suite "${suite}" cannot be reached. ` +
         `"apt-cache policy" lists: ${origins.map((o) => `${o.suite}/${o.component}`).join(', ') || 'nothing'}. Add the machine's Debian sources (debian.sources) and run "apt-get update".`,
     );
   }
-  return `deb [signed-by=${keyring}] ${from.uri} ${suite} main\n`;
+  const line = (uri: string, name: string) => `deb [signed-by=${keyring}] ${uri} ${name} main\n`;
+  // a stable codename's kernels are updated in its security suite: a kernel.yaml says "bullseye" for both
+  const withSecurity = !security && !/-/.test(suite) && !['sid', 'unstable', 'experimental'].includes(suite) && hostSecurity;
+  return line(from.uri, suite) + (withSecurity ? line(hostSecurity.uri, `${suite}-security`) : '');
 }
 
 /** apt-get / apt-cache options that read and write only the private state in `dir`. */
@@ -108,4 +113,23 @@ export function suiteApt(suite: string, what: string, log?: (line: string) => vo
   mkdirSync(join(storeRoot(), 'apt'), { recursive: true });
   renameSync(work, dir);
   return privateAptOptions(dir);
+}
+
+/** The suites the machine's own apt reads (bookworm, bookworm-security, ...), from `apt-cache policy`. */
+export function hostSuites(): string[] {
+  const policy = spawnSync('apt-cache', ['policy'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  return [...new Set(parsePolicyOrigins(policy.stdout ?? '').map((o) => o.suite))].sort();
+}
+
+/**
+ * Options for apt-get and apt-cache that reach `suite`: none when the
+ * machine's apt reads it already (or no suite is given), else the private
+ * state of suiteApt. A kernel.yaml's suite names the distribution, so
+ * "bookworm" also covers bookworm-security and bookworm-updates.
+ */
+export function aptOptionsFor(suite: string | undefined, what: string, log?: (line: string) => void): string[] {
+  if (!suite) return [];
+  const host = hostSuites();
+  if (host.includes(suite) || host.some((h) => h.replace(/-(security|updates|backports)$/, '') === suite)) return [];
+  return suiteApt(suite, what, log);
 }

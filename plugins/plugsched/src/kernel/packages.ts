@@ -7,6 +7,7 @@ import { sha256File } from '../util/hash';
 import { defaultLogger, type Logger } from '../util/progress';
 import { requireTool, run } from '../util/run';
 import { dpkgArchitecture } from './apt-cache';
+import { aptOptionsFor } from './apt-suite';
 import { packageDir } from './locations';
 
 /** A package file present on disk and verified against its pin. */
@@ -127,8 +128,10 @@ async function aptDownload(spec: PackageSpec, cfg: KernelConfig, dir: string, lo
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
   try {
-    log(`fetch: apt-get download ${request}`);
-    const args = ['-q', '-o', 'APT::Sandbox::User=root', 'download', request];
+    // a suite the machine's apt does not read comes through a private apt state (apt-suite.ts)
+    const suite = aptOptionsFor(cfg.suite ?? undefined, `${cfg.file}: field "suite"`, log);
+    log(`fetch: apt-get download ${request}${suite.length > 0 ? ` (from ${cfg.suite})` : ''}`);
+    const args = ['-q', '-o', 'APT::Sandbox::User=root', ...suite, 'download', request];
     const r = await run('apt-get', process.getuid?.() === 0 ? args : args.filter((a, i) => i !== 1 && i !== 2), {
       cwd: partial,
       onLine: (l) => /^(Get:|Fetched)/.test(l) && log(`fetch:   ${l.replace(/^Get:\d+ \S+ /, '')}`),
