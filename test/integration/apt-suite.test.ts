@@ -13,6 +13,7 @@ import type { KernelConfig } from '../../plugins/plugsched/src/config/kernel-con
 import { parseAptRecord } from '../../plugins/plugsched/src/kernel/apt-cache';
 import { suiteApt } from '../../plugins/plugsched/src/kernel/apt-suite';
 import { ensurePackage } from '../../plugins/plugsched/src/kernel/packages';
+import { tempWorkspace } from '../support/workspace';
 
 let store: string;
 const saved = process.env.PLUGSCHED_STORE;
@@ -65,6 +66,25 @@ describe('apt for another suite', () => {
     expect(got.fileName).toMatch(/^linux-config-5\.10_5\.10\.\S+\.deb$/);
     expect(got.sha256).toBe(record.SHA256);
     expect(readdirSync(join(store, 'packages')).filter((f) => f.startsWith('.partial'))).toEqual([]);
+  }, 300_000);
+
+  it('nx g @plugsched/nx:kernel --suite=bullseye writes a 5.10 kernel project from that suite, pinned by its sha256s', () => {
+    const options = suiteApt('bullseye', 'test');
+    const madison = spawnSync('apt-cache', [...options, 'madison', 'linux-source-5.10'], { encoding: 'utf8' }).stdout;
+    const version = madison.split('\n')[0].split('|')[1]?.trim();
+    const ws = tempWorkspace({ store });
+    try {
+      const r = ws.nx(['g', '@plugsched/nx:kernel', version, '--suite=bullseye', '--boundaryFrom=debian-6.1-cloud-amd64'], { PLUGSCHED_PACKAGE_DIR: join(store, 'packages') });
+      expect(r.code, r.out).toBe(0);
+      const yaml = readFileSync(join(ws.dir, 'kernels', 'debian-5.10-cloud-amd64', 'kernel.yaml'), 'utf8');
+      expect(yaml).toMatch(/^suite: bullseye$/m);
+      expect(yaml).toMatch(new RegExp(`^version: ${version.replace(/[.+]/g, '\\$&')}$`, 'm'));
+      expect(yaml).toMatch(/^release: 5\.10\.0-\d+-cloud-amd64$/m);
+      for (const role of ['source', 'headers', 'kbuild', 'image', 'debug']) expect(yaml).toContain(`role: ${role}`);
+      expect(yaml.match(/sha256: [0-9a-f]{64}$/gm)?.length).toBe(6);
+    } finally {
+      ws.dispose();
+    }
   }, 300_000);
 
   it('refuses a suite the archive does not serve, naming the field and the suites it does, and writes nothing', () => {

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { requireTool } from '../util/run';
 import type { AptFacts, AptRecord } from './debian-release';
 
-function aptCache(args: string[]): string {
-  const r = spawnSync('apt-cache', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+function aptCacheIn(args: string[], options: string[] = []): string {
+  const r = spawnSync('apt-cache', [...options, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return r.status === 0 ? r.stdout : '';
 }
 
@@ -42,8 +42,12 @@ export function dpkgArchitecture(): string {
   return spawnSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).stdout?.trim() || 'amd64';
 }
 
-/** AptFacts read from this machine's apt lists (apt-cache; no network). `arch` is the kernel's architecture. */
-export function aptCacheFacts(arch: string): AptFacts {
+/**
+ * AptFacts read from this machine's apt lists (apt-cache; no network). `arch` is the kernel's
+ * architecture; `options` point apt-cache at another suite's private state (apt-suite.ts).
+ */
+export function aptCacheFacts(arch: string, options: string[] = []): AptFacts {
+  const aptCache = (args: string[]) => aptCacheIn(args, options);
   requireTool('apt-cache', 'apt', "read apt's package metadata");
   const native = dpkgArchitecture();
   const q = (name: string, a = arch) => (a === native ? name : `${name}:${a}`);

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { logger, type GeneratorCallback, type Tree } from '@nx/devkit';
 import type { KernelConfig } from '../../config/kernel-config';
 import { aptCacheFacts, dpkgArchitecture } from '../../kernel/apt-cache';
+import { aptOptionsFor } from '../../kernel/apt-suite';
 import { resolveDebianKernel, type AptFacts, type ResolvedKernel, type ResolvedPackage } from '../../kernel/debian-release';
 import { PlugschedError } from '../../util/errors';
 import { versionOption } from '../version-option';
@@ -107,7 +108,8 @@ function bumpKernel(tree: Tree, cfg: KernelConfig, raw: BumpGeneratorSchema, apt
 
 export default async function bumpGenerator(tree: Tree, options: BumpGeneratorSchema): Promise<GeneratorCallback | void> {
   const kernel = loadTreeKernel(tree, options.kernel);
-  const variants = bumpKernel(tree, kernel, options, aptCacheFacts(kernel.arch), dpkgArchitecture());
+  const suite = aptOptionsFor(kernel.suite ?? undefined, `${kernel.file}: field "suite"`, (l) => logger.info(l));
+  const variants = bumpKernel(tree, kernel, options, aptCacheFacts(kernel.arch, suite), dpkgArchitecture());
   if (options.check === false || variants.length === 0) return;
   const version = versionOption(options.version, process.argv, 'bump');
   return () => checkPatches(tree.root, options.kernel, version, variants);

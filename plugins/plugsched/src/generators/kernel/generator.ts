@@ -1,5 +1,6 @@
 import { logger, type Tree } from '@nx/devkit';
 import { aptCacheFacts, dpkgArchitecture } from '../../kernel/apt-cache';
+import { aptOptionsFor } from '../../kernel/apt-suite';
 import { resolveDebianKernel, type AptFacts } from '../../kernel/debian-release';
 import { PlugschedError } from '../../util/errors';
 import { versionOption } from '../version-option';
@@ -15,6 +16,8 @@ export interface KernelGeneratorSchema {
   name?: string;
   /** The kernel project whose boundary config is copied; default: one of the same line. */
   boundaryFrom?: string;
+  /** The Debian suite to read (bullseye, sid, ...); default: the machine's own apt. */
+  suite?: string;
 }
 
 /** Kernel projects of the workspace: id -> the kernel line of their kernel.yaml. */
@@ -65,5 +68,6 @@ export function kernelGeneratorWith(tree: Tree, options: KernelGeneratorSchema, 
 }
 
 export default async function kernelGenerator(tree: Tree, options: KernelGeneratorSchema): Promise<void> {
-  kernelGeneratorWith(tree, options, aptCacheFacts(options.arch ?? 'amd64'), dpkgArchitecture());
+  const suite = aptOptionsFor(options.suite, '--suite', (l) => logger.info(l));
+  kernelGeneratorWith(tree, options, aptCacheFacts(options.arch ?? 'amd64', suite), dpkgArchitecture());
 }
