@@ -42,12 +42,38 @@ const median = (xs: number[]) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** One row of the table: the median stop-machine time of a switch direction at a thread count. */
+export interface DowntimeMedian {
+  cpus: number;
+  threads: number;
+  install: boolean;
+  stopMachineMs: number;
+}
+
+/**
+ * How downtime grows with threads (issue #16's shape target): for each vCPU count and
+ * direction, the median stop-machine time at the most threads over that at the fewest. Pure.
+ */
+export function threadRatioLines(rows: DowntimeMedian[]): string[] {
+  const out: string[] = [];
+  for (const cpus of [...new Set(rows.map((r) => r.cpus))].sort((a, b) => a - b))
+    for (const install of [true, false]) {
+      const mine = rows.filter((r) => r.cpus === cpus && r.install === install).sort((a, b) => a.threads - b.threads);
+      if (mine.length < 2) continue;
+      const lo = mine[0];
+      const hi = mine[mine.length - 1];
+      out.push(`- ${cpus} vCPUs, ${install ? 'install' : 'rollback'}: downtime at ${hi.threads} threads / at ${lo.threads} threads = ${hi.stopMachineMs.toFixed(1)} / ${lo.stopMachineMs.toFixed(1)} ms = ${(hi.stopMachineMs / lo.stopMachineMs).toFixed(2)} x`);
+    }
+  return out;
+}
+
 export async function runtimeDowntime(root: string, cycles: number): Promise<string[]> {
   const build = spawnSync(join(root, 'node_modules', '.bin', 'nx'), ['run', 'scheduler-x86:module'], { cwd: root, env: { ...process.env, NX_DAEMON: 'false' }, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`nx run scheduler-x86:module failed:\n${build.stdout}\n${build.stderr}`);
   const devel = await develTree(root, 'debian-6.1-cloud-amd64', () => undefined);
   const ko = join(root, 'dist', 'schedulers', 'scheduler-x86', 'scheduler.ko');
   const rows: string[] = [];
+  const medians: DowntimeMedian[] = [];
   for (const cpus of [2, 4])
     for (const threads of [100, 1000, 10000]) {
       const work = mkdtempSync(join(tmpdir(), 'plugsched-bench-vm-'));
@@ -63,6 +89,7 @@ export async function runtimeDowntime(root: string, cycles: number): Promise<str
         for (const install of [true, false]) {
           const s = t.filter((x) => x.install === install);
           const ms = (f: (x: SwitchTiming) => number) => (median(s.map(f)) / 1000).toFixed(1);
+          medians.push({ cpus, threads, install, stopMachineMs: median(s.map((x) => x.stopMachineUs)) / 1000 });
           rows.push(`| ${cpus} | ${threads} | ${install ? 'install' : 'rollback'} | ${ms((x) => x.stopMachineUs)} | ${ms((x) => x.stackCheckUs)} | ${ms((x) => x.rebuildUs)} | ${ms((x) => x.patchUs)} | ${ms((x) => x.totalUs)} | ${s.length} |`);
         }
       } finally {
@@ -73,5 +100,9 @@ export async function runtimeDowntime(root: string, cycles: number): Promise<str
     '| vCPUs | threads | switch | stop machine ms | stack check ms | state rebuild ms | text patching ms | total ms | samples |',
     '|---|---|---|---|---|---|---|---|---|',
     ...rows,
+    '',
+    'How downtime grows with threads (medians of the stop-machine column):',
+    '',
+    ...threadRatioLines(medians),
   ];
 }
