@@ -169,8 +169,12 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s, int t
 	ret = plugsched_precheck_stacks(install, current, &s->culprit_pid, s->culprit_comm, &s->where);
 	if (ret)
 		return ret;
-	if (try == 1 && READ_ONCE(precheck_delay_ms))
+	if (try == 1 && READ_ONCE(precheck_delay_ms)) {
+		/* the test waits for this line before it starts or wakes its task */
+		pr_info("test hook: the walk before stop_machine is done, waiting %u ms\n",
+			READ_ONCE(precheck_delay_ms));
 		msleep(READ_ONCE(precheck_delay_ms));
+	}
 	ret = plugsched_alloc_parking();
 	if (ret) {
 		plugsched_free_seen();

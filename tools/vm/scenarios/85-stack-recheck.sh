@@ -1,8 +1,9 @@
 # stack-recheck: the stack walk before stop_machine and the re-check under it (docs/runtime.md,
 # "The walk before stop_machine"). Every task is walked once with the machine running; under
 # stop_machine only the tasks that appeared or ran since are walked again. The module's test hook
-# precheck_delay_ms holds the switch for two seconds between the two, and meanwhile a task
-# parks inside sched_getaffinity (superseded code; uffd-park): first one forked in that window,
+# precheck_delay_ms holds the switch for two seconds between the two (and logs when the first is
+# done), and meanwhile a task parks inside sched_getaffinity (superseded code; uffd-park): first one
+# forked in that window,
 # then one that was asleep elsewhere at the first walk. Each time the switch must be refused,
 # found under stop_machine for the right reason, and succeed once the task has moved on.
 
@@ -15,6 +16,16 @@ recheck_mark() {
 
 recheck_since() {
 	dmesg | sed -n "/plugsched-test: stack-recheck $1\$/,\$p"
+}
+
+# recheck_after_walk WHAT: wait until the switch after mark WHAT has done its walk before
+# stop_machine (the module's test hook says so), so that what follows happens between the walks
+recheck_after_walk() {
+	i=0
+	until recheck_since "$1" | grep -q "plugsched: test hook: the walk before stop_machine is done" || [ $i -ge 600 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
 }
 
 # recheck_refused RESULT LOG REASON: the switch was refused and the first try's busy task was found for REASON
@@ -49,7 +60,7 @@ scenario_stack_recheck() {
 	# forked between the two walks
 	rm -f /tmp/park-release /tmp/park.log
 	recheck_mark new
-	(sleep 0.5; exec uffd-park /tmp/park-release > /tmp/park.log 2>&1) &
+	(recheck_after_walk new; exec uffd-park /tmp/park-release > /tmp/park.log 2>&1) &
 	PARK=$!
 	recheck_switch new
 	check new-task-caught "$RECHECK_RESULT; $RECHECK_LOG" recheck_refused "$RECHECK_RESULT" "$RECHECK_LOG" "new since the walk before"
@@ -67,7 +78,7 @@ scenario_stack_recheck() {
 		i=$((i + 1))
 	done
 	recheck_mark ran
-	(sleep 0.5; echo go > /tmp/park-go) &
+	(recheck_after_walk ran; echo go > /tmp/park-go) &
 	recheck_switch ran
 	check woken-task-caught "$RECHECK_RESULT; $RECHECK_LOG" recheck_refused "$RECHECK_RESULT" "$RECHECK_LOG" "ran since the walk before"
 	recheck_release
