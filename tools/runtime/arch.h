@@ -7,7 +7,9 @@
  * control.c) uses nothing else of it:
  *   - in its header (patch-x86.h, patch-arm64.h): struct plugsched_arch_patch,
  *     its own state of one redirected entry (where the patch goes, the
- *     kernel's bytes there, the patch to write);
+ *     kernel's bytes there, the patch to write), whose member "site" is the
+ *     entry's first patched byte, and PLUGSCHED_PATCH_BYTES, how many bytes
+ *     from there the patch covers;
  *   - in its .c file: the four functions below.
  * The generic code owns the other members of struct plugsched_patch, fills
  * them before the architecture sees the entry, and keeps pp->patched in step
@@ -36,6 +38,11 @@ struct plugsched_patch {
 	const struct plugsched_redirect *r;
 	unsigned long size;		/* the kernel function's size */
 	bool patched;			/* the entry holds the module's patch */
+	/*
+	 * A writable alias of arch.site, only while one switch maps it
+	 * (plugsched_map_entries()), NULL otherwise.
+	 */
+	void *alias;
 	struct plugsched_arch_patch arch;
 };
 
@@ -58,24 +65,27 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp);
 
 /*
  * Write the patch (install) or the saved kernel bytes (rollback) at the
- * entry prepared by plugsched_arch_prepare_patch(). Returns 0, or a negative
- * errno when the entry could not be written whole: then every byte of the
- * entry holds again what it held before the call (the caller undoes the
- * entries it wrote before this one and fails the switch). The caller checked
+ * entry prepared by plugsched_arch_prepare_patch(), through pp->alias, the
+ * writable alias of its site, and make the new bytes visible to instruction
+ * fetch by their kernel address as far as that takes more than
+ * plugsched_arch_sync_core() on each CPU (arm64: clean and invalidate the
+ * caches to the point of unification). Cannot fail: the caller reads every
+ * entry back through the kernel's own mapping afterwards. The caller checked
  * just before, under the same stop_machine, that the entry holds what
- * plugsched_arch_patch_intact() expects. Inside stop_machine, on
- * one CPU, while every other CPU spins in the stop handler with interrupts
- * off: must not sleep, take text_mutex (the task waiting in
- * stop_machine_cpuslocked() holds it) or wait for another CPU. Other CPUs
- * may fetch stale instructions until plugsched_arch_sync_core().
+ * plugsched_arch_patch_intact() expects. Inside stop_machine, on one CPU,
+ * while every other CPU spins in the stop handler with interrupts off: must
+ * not sleep, take text_mutex (the task waiting in stop_machine_cpuslocked()
+ * holds it) or wait for another CPU. Other CPUs may fetch stale
+ * instructions until plugsched_arch_sync_core().
  */
-static int plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install);
+static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install);
 
 /*
  * Whether the entry holds exactly what was last written there: the patch
  * when pp->patched, the kernel's saved bytes otherwise. Only reads.
  * Process context (after a switch, and the sysfs "patched" file), or inside
- * stop_machine before a switch writes any entry (plugsched_verify_entries).
+ * stop_machine before a switch writes any entry (plugsched_verify_entries)
+ * and after it wrote them all (plugsched_write_entries).
  */
 static bool plugsched_arch_patch_intact(const struct plugsched_patch *pp);
 

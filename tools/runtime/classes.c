@@ -54,16 +54,6 @@ static void plugsched_unmap_classes(void)
 	}
 }
 
-/*
- * The page of an address in the kernel image. virt_to_page() is only for the
- * linear map: on arm64 the image lives elsewhere, and __pa_symbol() is the
- * way to its physical address on every architecture.
- */
-static struct page *plugsched_image_page(unsigned long addr)
-{
-	return pfn_to_page(__pa_symbol(addr) >> PAGE_SHIFT);
-}
-
 /* Process context: writable aliases of the kernel's tables, and their content saved. */
 static int plugsched_map_classes(void)
 {

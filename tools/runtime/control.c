@@ -76,7 +76,6 @@ static int plugsched_stop_handler(void *data)
 	unsigned int slot = plugsched_slots[smp_processor_id()];
 	struct task_struct *culprit = NULL;
 	unsigned long where = 0;
-	unsigned int i;
 	int why;
 
 	if (slot == 0) {
@@ -122,19 +121,15 @@ static int plugsched_stop_handler(void *data)
 	 * to the leaving scheduler below and the switch fails with -EAGAIN.
 	 */
 	if (slot == 0 && !atomic_read(&plugsched_parked_overflow)) {
-		int err = 0;
+		int err;
 
 		s->tp0 = ktime_get_ns();
-		for (i = 0; i < plugsched_nr_patches && !err; i++)
-			err = plugsched_write_patch(&plugsched_patches[i], s->install);
-		if (err) {
-			/* undo this switch's entries: the kernel stays as it was */
-			for (i--; i-- > 0;)
-				WARN_ON_ONCE(plugsched_write_patch(&plugsched_patches[i], !s->install));
+		/* every entry, or none: then the kernel stays as it was */
+		err = plugsched_write_entries(s->install);
+		if (err)
 			s->ret = err;
-		} else {
+		else
 			plugsched_switch_classes(s->install);
-		}
 		s->tp1 = ktime_get_ns();
 	}
 	plugsched_barrier(s, 2);
@@ -176,7 +171,10 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s, int t
 		msleep(READ_ONCE(precheck_delay_ms));
 	}
 	ret = plugsched_alloc_parking();
+	if (!ret)
+		ret = plugsched_map_entries();
 	if (ret) {
+		plugsched_free_parking();
 		plugsched_free_seen();
 		return ret;
 	}
@@ -190,6 +188,7 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s, int t
 	ret = stop_machine_cpuslocked(plugsched_stop_handler, s, cpu_online_mask);
 	mutex_unlock(&text_mutex);
 	cpus_read_unlock();
+	plugsched_unmap_entries();
 	plugsched_free_parking();
 	plugsched_free_seen();
 	if (ret)

@@ -14,16 +14,18 @@
  * caller expects it kept. The words go after the function's ftrace call
  * site (the two NOPs of -fpatchable-function-entry, while ftrace does not
  * trace the function), so ftrace keeps owning the words it writes. They are
- * written one by one with aarch64_insn_patch_text_nosync() inside
- * stop_machine, while every other CPU waits outside the kernel's scheduler
- * code, and every CPU runs an isb before it leaves stop_machine. Implements
+ * stored through the switch's writable alias of the text pages
+ * (patch-common.c) inside stop_machine, while every other CPU waits outside
+ * the kernel's scheduler code; the caches are cleaned and invalidated to the
+ * point of unification for each entry, and every CPU runs an isb before it
+ * leaves stop_machine. Implements
  * arch.h; PLUGSCHED_JMP_WORDS and the state of an entry are in patch-arm64.h.
  */
 #include <linux/ftrace.h>
 #include <linux/memory.h>
 #include <linux/module.h>
+#include <asm/cacheflush.h>
 #include <asm/insn.h>
-#include <asm/patching.h>
 
 #define PLUGSCHED_JMP_SIZE	(PLUGSCHED_JMP_WORDS * AARCH64_INSN_SIZE)
 #define PLUGSCHED_LDR_X16_8	0x58000050U	/* ldr x16, #8 */
@@ -122,28 +124,22 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 
 /*
  * Inside stop_machine, on one CPU, text_mutex held by the caller of
- * stop_machine. A word that cannot be written fails the entry: the words
- * already written get back what they held, so the entry is whole (the
- * kernel's or ours) and control.c undoes the entries before it.
+ * stop_machine. The words go through the alias (a cacheable mapping of the
+ * same physical page); then, as aarch64_insn_patch_text_nosync() does after
+ * writing through its own alias, once for the whole entry: the data cache is
+ * cleaned and the instruction cache invalidated to the point of unification
+ * by the kernel address, the one the CPUs fetch from.
  */
-static int plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install)
+static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install)
 {
 	const struct plugsched_arch_patch *a = &pp->arch;
 	const u32 *words = install ? a->jump : a->saved;
-	const u32 *before = install ? a->saved : a->jump;
-	int i, ret;
+	__le32 *dst = pp->alias;
+	int i;
 
-	for (i = 0; i < PLUGSCHED_JMP_WORDS; i++) {
-		ret = aarch64_insn_patch_text_nosync(&a->site[i], words[i]);
-		if (ret) {
-			pr_err("%s,%lu: writing word %d failed: %d; undoing the switch\n",
-			       pp->r->name, pp->r->sympos, i, ret);
-			while (i-- > 0)
-				WARN_ON_ONCE(aarch64_insn_patch_text_nosync(&a->site[i], before[i]));
-			return ret;
-		}
-	}
-	return 0;
+	for (i = 0; i < PLUGSCHED_JMP_WORDS; i++)
+		WRITE_ONCE(dst[i], cpu_to_le32(words[i]));
+	caches_clean_inval_pou((unsigned long)a->site, (unsigned long)(a->site + PLUGSCHED_JMP_WORDS));
 }
 
 /* Are the words exactly as we left them (the branch, or the kernel's own)? */

@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 #define PLUGSCHED_JMP_WORDS	4
+#define PLUGSCHED_PATCH_BYTES	(PLUGSCHED_JMP_WORDS * 4)
 
 struct plugsched_arch_patch {
 	u32 *site;				/* where the branch goes */

@@ -7,9 +7,10 @@
  * its ftrace call site (a 5-byte NOP while ftrace does not trace the
  * function), so indirect calls still land on an endbr64, and ftrace keeps
  * working on the function and never finds bytes it did not write. The bytes
- * are written with the kernel's text_poke() under text_mutex, inside
- * stop_machine, and every CPU serializes its instruction stream before it
- * leaves stop_machine. Implements arch.h; PLUGSCHED_JMP_SIZE and the state
+ * are stored through the switch's writable alias of the text pages
+ * (patch-common.c) inside stop_machine, with text_mutex held, and every CPU
+ * serializes its instruction stream before it leaves stop_machine (x86's
+ * caches are coherent with instruction fetch). Implements arch.h; PLUGSCHED_JMP_SIZE and the state
  * of an entry are in patch-x86.h.
  */
 #include <linux/ftrace.h>
@@ -125,19 +126,17 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 }
 
 /*
- * Inside stop_machine, on one CPU. text_mutex is held by the task waiting in
- * stop_machine_cpuslocked() (plugsched_switch_once), not by this stopper
- * thread: it keeps every other text writer (ftrace, kprobes, jump labels,
- * static calls) out, but text_poke()'s lockdep_assert_held() would warn on a
- * kernel built with lockdep, since the holder is another task.
+ * Inside stop_machine, on one CPU, text_mutex held by the task waiting in
+ * stop_machine_cpuslocked() (plugsched_switch_once): no other text writer
+ * (ftrace, kprobes, jump labels, static calls) runs. A plain store through
+ * the alias: no CPU executes the entry now, and each one serializes before
+ * it leaves stop_machine.
  */
-static int plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install)
+static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install)
 {
 	const struct plugsched_arch_patch *a = &pp->arch;
 
-	/* text_poke() cannot fail: it BUGs rather than return half-done */
-	text_poke(a->site, install ? a->jump : a->saved, PLUGSCHED_JMP_SIZE);
-	return 0;
+	memcpy(pp->alias, install ? a->jump : a->saved, PLUGSCHED_JMP_SIZE);
 }
 
 /* Is the entry exactly as we left it (the jump, or the kernel's own bytes)? */

@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 #define PLUGSCHED_JMP_SIZE	5
+#define PLUGSCHED_PATCH_BYTES	PLUGSCHED_JMP_SIZE
 
 struct plugsched_arch_patch {
 	u8 *site;			/* where the jump goes */
