@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLiveUpdate } from '../../plugins/plugsched/src/vm/live-update';
+import { parseProbeLines, probeSummary } from '../../plugins/plugsched/src/vm/probe';
 import { develTree, WORKSPACE } from '../support/kernel';
 import { records, startCacheServerProcess, type CacheServerProcess } from '../support/remote-cache';
 import { treeHash } from '../support/tree-hash';
@@ -96,6 +97,11 @@ describe('scheduler modules for Debian 6.1', () => {
     else expect(run.console).not.toContain("Hi, I'm the new scheduler");
     expect(run.console).toMatch(new RegExp(`plugsched: installed the module's scheduler: ${cpus} cpus, \\d{4} threads, \\d+ tasks moved, stop machine \\d+ us, stack check \\d+ us, state rebuild \\d+ us, text patching \\d+ us, total \\d+ us`));
     expect(run.console).toMatch(/plugsched: restored the built-in scheduler: /);
+    // the latency probe saw every switch: no thread runs while the machine is stopped, so a
+    // timer due in the first period of it wakes at least (stop machine - period) late
+    const felt = parseProbeLines(run.console);
+    expect(felt.map((p) => p.switch).slice(0, 2), tail).toEqual(['install', 'rollback']);
+    for (const p of felt) expect(p.probeUs, probeSummary(p)).toBeGreaterThanOrEqual(p.stopMachineUs - 1000);
   }, 420_000);
 
   it('packages hello-sched as an RPM and a .deb that install with the distro tools, bit for bit reproducibly', () => {

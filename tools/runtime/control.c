@@ -228,6 +228,8 @@ static int plugsched_switch(bool install)
 			pr_err("install refused: %d, nothing was written\n", ret);
 			return ret;
 		}
+		/* each check searches every static key site: let waiting tasks run */
+		cond_resched();
 	}
 	for (tries = 1; tries <= PLUGSCHED_TRIES; tries++) {
 		ret = plugsched_switch_once(install, &s, tries);
@@ -417,6 +419,7 @@ static int plugsched_prepare_patches(void)
 						  &plugsched_redirects_##id[i]);	\
 		if (err && !ret)						\
 			ret = err;						\
+		cond_resched();							\
 	}
 #include "redirect-files.h"
 #undef PLUGSCHED_REDIRECT_FILE

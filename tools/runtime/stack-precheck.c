@@ -42,6 +42,34 @@ static unsigned long plugsched_switches(const struct task_struct *p)
 	return READ_ONCE(p->nvcsw) + READ_ONCE(p->nivcsw);
 }
 
+/* tasks walked between two chances for a task waiting for this CPU to run */
+#define PLUGSCHED_PRECHECK_BATCH	64
+
+/*
+ * Leave the RCU read side for a moment, as the hung-task detector's scan
+ * does, so that a task waiting for this CPU gets it: a kernel with voluntary
+ * preemption (Debian's) would otherwise let a SCHED_FIFO task wait for the
+ * whole walk, 20 ms and more at a thousand threads in the guest (the latency
+ * probe of vm-test showed it). Whether the walk can go on from p: g and p
+ * must still be on the task list. When not, the walk stops there; the tasks
+ * after p have no record and are walked under stop_machine, like any task
+ * that appeared since.
+ */
+static bool plugsched_precheck_break(struct task_struct *g, struct task_struct *p)
+{
+	bool can_go_on;
+
+	get_task_struct(g);
+	get_task_struct(p);
+	rcu_read_unlock();
+	cond_resched();
+	rcu_read_lock();
+	can_go_on = pid_alive(g) && pid_alive(p);
+	put_task_struct(p);
+	put_task_struct(g);
+	return can_go_on;
+}
+
 static int plugsched_seen_cmp(const void *a, const void *b)
 {
 	const struct plugsched_seen *x = a, *y = b;
@@ -120,6 +148,8 @@ static int plugsched_precheck_stacks(bool install, struct task_struct *initiator
 		int busy;
 
 		if (n == cap)
+			break;
+		if (n && n % PLUGSCHED_PRECHECK_BATCH == 0 && !plugsched_precheck_break(g, p))
 			break;
 		s = &plugsched_seen[n++];
 		*s = (struct plugsched_seen){ .task = p, .start_time = p->start_time };

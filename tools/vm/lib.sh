@@ -82,16 +82,62 @@ step() {
 	echo "PLUGSCHED-STEP ${SCENARIO:-}: $*"
 }
 
+# wait_for_line FILE PATTERN [TRIES]: until a line of FILE matches PATTERN (grep -E), looking
+# every 20 ms, at most TRIES times (default 250, 5 s); fails when it never appears
+wait_for_line() {
+	_wfl_n=0
+	while ! grep -qE "$2" "$1" 2>/dev/null; do
+		[ "$_wfl_n" -ge "${3:-250}" ] && return 1
+		sleep 0.02
+		_wfl_n=$((_wfl_n + 1))
+	done
+}
+
+# --- the latency probe (tools/vm/latprobe.c): what a workload feels of each switch ---
+
+# probe_start: one SCHED_FIFO thread per CPU waking every LATPROBE_PERIOD_US (default 1000;
+# 0: no probe), for the whole run
+probe_start() {
+	[ "${LATPROBE_PERIOD_US:-1000}" = 0 ] && return 0
+	latprobe "${LATPROBE_PERIOD_US:-1000}" > /tmp/latprobe.log 2>&1 &
+	LATPROBE=$!
+	PROBE_WINDOWS=0
+	wait_for_line /tmp/latprobe.log "latprobe: started" || echo "PLUGSCHED-STEP the latency probe did not start: $(cat /tmp/latprobe.log)"
+}
+
+# probe_window_begin: the probe forgets what it saw so far (returns once it has)
+probe_window_begin() {
+	[ -n "${LATPROBE:-}" ] || return 0
+	PROBE_WINDOWS=$((PROBE_WINDOWS + 1))
+	kill -USR1 "$LATPROBE" && wait_for_line /tmp/latprobe.log "latprobe: open $PROBE_WINDOWS\$"
+}
+
+# probe_window_end WHAT RC: after a switch that succeeded, one line with the longest wakeup
+# lateness the probe saw since probe_window_begin and the runtime's own line of the switch:
+#   PLUGSCHED-PROBE install|rollback probe <us> us cpu <cpu>; <the runtime's line>
+probe_window_end() {
+	[ -n "${LATPROBE:-}" ] || return 0
+	kill -USR2 "$LATPROBE" || return 0
+	wait_for_line /tmp/latprobe.log "latprobe: window $PROBE_WINDOWS max " || return 0
+	[ "$2" = 0 ] || return 0
+	set -- "$1" $(grep "latprobe: window $PROBE_WINDOWS max " /tmp/latprobe.log)
+	echo "PLUGSCHED-PROBE $1 probe $6 us cpu $9; $(last_switch_line)"
+}
+
 sched_install() {
+	probe_window_begin
 	out=$(plugsched-install install "$KO" 2>&1)
 	rc=$?
+	probe_window_end install $rc
 	step "install rc $rc"
 	return $rc
 }
 
 sched_uninstall() {
+	probe_window_begin
 	out=$(plugsched-install uninstall 2>&1)
 	rc=$?
+	probe_window_end rollback $rc
 	step "uninstall rc $rc"
 	return $rc
 }

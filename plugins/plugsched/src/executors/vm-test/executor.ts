@@ -6,6 +6,7 @@ import { ensureDevel } from '../../kernel/devel';
 import { payloadDir } from '../../package/payload';
 import { PlugschedError } from '../../util/errors';
 import { run } from '../../util/run';
+import { parseProbeLines, probeSummary } from '../../vm/probe';
 import { runLiveUpdate } from '../../vm/live-update';
 import { fullRunScenarios, pickScenarios, vmScenarios } from '../../vm/scenarios';
 import { buildVariantProbes, collectVariantTests, mergeScenarios } from '../../vm/variant-tests';
@@ -62,7 +63,10 @@ export default async function vmTestExecutor(options: VmTestOptions, context: Ex
       }
       const switches = run.console.split('\n').filter((l) => /PLUGSCHED-DMESG .*plugsched: (installed|restored) /.test(l)).map((l) => l.replace(/^.*plugsched: /, ''));
       for (const l of switches.slice(0, 3)) log(`  ${l}`);
-      writeFileSync(join(outDir, 'vm-test.json'), `${JSON.stringify({ kernel: kernel.id, release: devel.kernelRelease, cpus, accel: run.accel, pass: verdict.pass, reasons: verdict.reasons, scenarios: verdict.scenarios, switches }, null, 2)}\n`);
+      // what a SCHED_FIFO thread on each CPU felt of every switch (tools/vm/latprobe.c)
+      const latencyProbe = parseProbeLines(run.console);
+      for (const p of latencyProbe.slice(0, 3)) log(`  ${probeSummary(p)}`);
+      writeFileSync(join(outDir, 'vm-test.json'), `${JSON.stringify({ kernel: kernel.id, release: devel.kernelRelease, cpus, accel: run.accel, pass: verdict.pass, reasons: verdict.reasons, scenarios: verdict.scenarios, switches, latencyProbe }, null, 2)}\n`);
       if (!verdict.pass) {
         // the first sign of trouble and what the kernel printed after it (the oops and its call trace)
         const lines = run.console.split('\n');
