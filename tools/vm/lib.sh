@@ -48,11 +48,7 @@ workload_start() {
 	spinners "$1" 600 100 $(( ${2:-50} * ${WORKLOAD_PACE:-1} )) > /tmp/spin.log &
 	WORKLOAD=$!
 	# all threads exist (creating thousands takes a while under emulation), then a moment of running
-	i=0
-	while ! grep -q "spinners: started" /tmp/spin.log && [ $i -lt 120 ]; do
-		sleep 1
-		i=$((i + 1))
-	done
+	wait_for_line /tmp/spin.log "spinners: started" 120 1
 	sleep 2
 }
 
@@ -82,13 +78,13 @@ step() {
 	echo "PLUGSCHED-STEP ${SCENARIO:-}: $*"
 }
 
-# wait_for_line FILE PATTERN [TRIES]: until a line of FILE matches PATTERN (grep -E), looking
-# every 20 ms, at most TRIES times (default 250, 5 s); fails when it never appears
+# wait_for_line FILE PATTERN [TRIES [SECONDS]]: until a line of FILE matches PATTERN (grep -E),
+# looking every SECONDS (default 0.02), at most TRIES times (default 250); fails when it never appears
 wait_for_line() {
 	_wfl_n=0
 	while ! grep -qE "$2" "$1" 2>/dev/null; do
 		[ "$_wfl_n" -ge "${3:-250}" ] && return 1
-		sleep 0.02
+		sleep "${4:-0.02}"
 		_wfl_n=$((_wfl_n + 1))
 	done
 }

@@ -4,11 +4,7 @@ park() {
 	rm -f /tmp/park-release /tmp/park.log
 	uffd-park /tmp/park-release > /tmp/park.log 2>&1 &
 	PARK=$!
-	i=0
-	while ! grep -q "^parked" /tmp/park.log && [ $i -lt 50 ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
+	wait_for_line /tmp/park.log "^parked" 50 0.2
 	PARK_TID=$(sed -n "s/^parked //p" /tmp/park.log)
 }
 

@@ -72,11 +72,7 @@ scenario_stack_recheck() {
 	rm -f /tmp/park-release /tmp/park-go /tmp/park.log
 	uffd-park /tmp/park-release /tmp/park-go > /tmp/park.log 2>&1 &
 	PARK=$!
-	i=0
-	while ! grep -q "^waiting" /tmp/park.log && [ $i -lt 50 ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
+	wait_for_line /tmp/park.log "^waiting" 50 0.2
 	recheck_mark ran
 	(recheck_after_walk ran; echo go > /tmp/park-go) &
 	recheck_switch ran
