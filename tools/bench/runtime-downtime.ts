@@ -2,7 +2,8 @@
  * Runtime downtime: install and roll back scheduler-x86 in the VM harness
  * under 100, 1 000 and 10 000 threads with 2 and 4 vCPUs, and take the
  * runtime's own timing lines (stop machine, stack check, state rebuild,
- * text patching, total). Medians over the cycles of each VM.
+ * text patching, total) and the latency probe's longest wakeup delay during
+ * each switch (vm-test's PLUGSCHED-PROBE lines). Medians over the cycles of each VM.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { develTree } from '../../plugins/plugsched/src/kernel/artifacts';
 import { runLiveUpdate } from '../../plugins/plugsched/src/vm/live-update';
+import { parseProbeLines } from '../../plugins/plugsched/src/vm/probe';
 
 export interface SwitchTiming {
   install: boolean;
@@ -85,20 +87,23 @@ export async function runtimeDowntime(root: string, cycles: number): Promise<str
         });
         if (!verdict.pass) throw new Error(`downtime run failed (${cpus} vCPUs, ${threads} threads): ${verdict.reasons.join('; ')}`);
         const t = parseSwitchLines(run.console);
+        const felt = parseProbeLines(run.console);
         if (t.length === 0) throw new Error(`no timing lines in the console (${cpus} vCPUs, ${threads} threads): is ${ko} built from this checkout?`);
         for (const install of [true, false]) {
           const s = t.filter((x) => x.install === install);
           const ms = (f: (x: SwitchTiming) => number) => (median(s.map(f)) / 1000).toFixed(1);
           medians.push({ cpus, threads, install, stopMachineMs: median(s.map((x) => x.stopMachineUs)) / 1000 });
-          rows.push(`| ${cpus} | ${threads} | ${install ? 'install' : 'rollback'} | ${ms((x) => x.stopMachineUs)} | ${ms((x) => x.stackCheckUs)} | ${ms((x) => x.rebuildUs)} | ${ms((x) => x.patchUs)} | ${ms((x) => x.totalUs)} | ${s.length} |`);
+          // what a SCHED_FIFO thread per CPU felt of the same switches (tools/vm/latprobe.c)
+          const probeMs = (median(felt.filter((p) => p.switch === (install ? 'install' : 'rollback')).map((p) => p.probeUs)) / 1000).toFixed(1);
+          rows.push(`| ${cpus} | ${threads} | ${install ? 'install' : 'rollback'} | ${ms((x) => x.stopMachineUs)} | ${probeMs} | ${ms((x) => x.stackCheckUs)} | ${ms((x) => x.rebuildUs)} | ${ms((x) => x.patchUs)} | ${ms((x) => x.totalUs)} | ${s.length} |`);
         }
       } finally {
         rmSync(work, { recursive: true, force: true });
       }
     }
   return [
-    '| vCPUs | threads | switch | stop machine ms | stack check ms | state rebuild ms | text patching ms | total ms | samples |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| vCPUs | threads | switch | stop machine ms | probe longest ms | stack check ms | state rebuild ms | text patching ms | total ms | samples |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     'How downtime grows with threads (medians of the stop-machine column):',

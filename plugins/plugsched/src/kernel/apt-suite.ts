@@ -77,6 +77,21 @@ function hostCodename(): string {
 /** Lists newer than this are used as they are. */
 const FRESH_HOURS = 12;
 
+let origins: AptOrigin[] | undefined;
+
+/**
+ * The sources the machine's own apt reads, from one `apt-cache policy` per
+ * process: /etc/apt does not change under a build, and a fetch asks for every
+ * package it downloads.
+ */
+function machineOrigins(): AptOrigin[] {
+  if (origins === undefined) {
+    const policy = spawnSync('apt-cache', ['policy'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+    origins = parsePolicyOrigins(policy.stdout ?? '');
+  }
+  return origins;
+}
+
 /**
  * apt for `suite`: its private directory under the store, updated when its
  * lists are missing or older than FRESH_HOURS. `what` names the file and field
@@ -89,8 +104,7 @@ export function suiteApt(suite: string, what: string, log?: (line: string) => vo
   const dir = join(storeRoot(), 'apt', suite);
   const stamp = join(dir, 'updated');
   if (existsSync(stamp) && Date.now() - statSync(stamp).mtimeMs < FRESH_HOURS * 3600_000) return privateAptOptions(dir);
-  const policy = spawnSync('apt-cache', ['policy'], { encoding: 'utf8', maxBuffer: 16 << 20 });
-  const sources = suiteSourcesList(parsePolicyOrigins(policy.stdout ?? ''), hostCodename(), suite);
+  const sources = suiteSourcesList(machineOrigins(), hostCodename(), suite);
   // built beside the final directory and moved into place once apt-get update succeeded
   const work = `${dir}.partial-${process.pid}`;
   rmSync(work, { recursive: true, force: true });
@@ -117,8 +131,7 @@ export function suiteApt(suite: string, what: string, log?: (line: string) => vo
 
 /** The suites the machine's own apt reads (bookworm, bookworm-security, ...), from `apt-cache policy`. */
 export function hostSuites(): string[] {
-  const policy = spawnSync('apt-cache', ['policy'], { encoding: 'utf8', maxBuffer: 16 << 20 });
-  return [...new Set(parsePolicyOrigins(policy.stdout ?? '').map((o) => o.suite))].sort();
+  return [...new Set(machineOrigins().map((o) => o.suite))].sort();
 }
 
 /**
