@@ -101,6 +101,24 @@ probe_start() {
 	wait_for_line /tmp/latprobe.log "latprobe: started" || echo "PLUGSCHED-STEP the latency probe did not start: $(cat /tmp/latprobe.log)"
 }
 
+# probe_pause / probe_resume: the probe stopped (SIGSTOP: no wakeups at all) and its windows
+# skipped in between. The tracing scenario pauses it: with a thread waking every millisecond on
+# each vCPU, try_to_wake_up is hot, and removing a kprobe from it under multi-threaded TCG hung
+# the guest (6.1; see docs/vm-test.md, "Multi-threaded TCG and rewritten kernel code").
+probe_pause() {
+	[ -n "${LATPROBE:-}" ] || return 0
+	kill -STOP "$LATPROBE"
+	LATPROBE_PAUSED=$LATPROBE
+	LATPROBE=
+}
+
+probe_resume() {
+	[ -n "${LATPROBE_PAUSED:-}" ] || return 0
+	LATPROBE=$LATPROBE_PAUSED
+	LATPROBE_PAUSED=
+	kill -CONT "$LATPROBE"
+}
+
 # probe_window_begin: the probe forgets what it saw so far (returns once it has)
 probe_window_begin() {
 	[ -n "${LATPROBE:-}" ] || return 0
