@@ -13,6 +13,9 @@
  * Runs until SIGTERM. SIGUSR1 opens window n (forgets the longest lateness
  * so far) and prints "latprobe: open <n>", SIGUSR2 closes it and prints
  *   latprobe: window <n> max <us> us cpu <cpu> wakeups <count>
+ * Only wakeups due after the window opened count: the probe may be kept
+ * stopped (SIGSTOP) between windows, so that it wakes nothing outside them,
+ * and its first wakeups after SIGCONT are long overdue.
  * Prints "latprobe: started <threads> threads, period <us> us, <policy>" first
  * (policy "fifo 99", or "other" when SCHED_FIFO is refused).
  */
@@ -36,6 +39,7 @@ static long period_ns = 1000 * NSEC_PER_USEC;
 static atomic_long window_max_ns;
 static atomic_int window_max_cpu = -1;
 static atomic_long window_wakeups;
+static atomic_long window_open_ns;
 
 static long ts_ns(const struct timespec *t)
 {
@@ -74,7 +78,8 @@ static void *probe(void *arg)
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
 			;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		note_lateness(ts_ns(&now) - due, cpu);
+		if (due >= atomic_load(&window_open_ns))
+			note_lateness(ts_ns(&now) - due, cpu);
 		due += period_ns;
 		/* a long stall: the next wakeup is the next period after now, not a burst of missed ones */
 		if (due <= ts_ns(&now))
@@ -140,6 +145,13 @@ int main(int argc, char **argv)
 		if (sigwait(&set, &sig))
 			continue;
 		if (sig == SIGUSR1) {
+			struct timespec now;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			atomic_store(&window_open_ns, ts_ns(&now));
+			/* a thread that read the old opening has noted its wakeup within a period */
+			ts_set(&now, period_ns);
+			nanosleep(&now, NULL);
 			atomic_store(&window_max_ns, 0);
 			atomic_store(&window_max_cpu, -1);
 			atomic_store(&window_wakeups, 0);

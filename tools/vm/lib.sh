@@ -92,38 +92,27 @@ wait_for_line() {
 # --- the latency probe (tools/vm/latprobe.c): what a workload feels of each switch ---
 
 # probe_start: one SCHED_FIFO thread per CPU waking every LATPROBE_PERIOD_US (default 1000;
-# 0: no probe), for the whole run
+# 0: no probe). It runs only inside a switch's window and is stopped (SIGSTOP: no wakeups at
+# all) everywhere else, so that no scenario's own measurement or tracing sees its wakeups.
 probe_start() {
 	[ "${LATPROBE_PERIOD_US:-1000}" = 0 ] && return 0
 	latprobe "${LATPROBE_PERIOD_US:-1000}" > /tmp/latprobe.log 2>&1 &
 	LATPROBE=$!
 	PROBE_WINDOWS=0
-	wait_for_line /tmp/latprobe.log "latprobe: started" || echo "PLUGSCHED-STEP the latency probe did not start: $(cat /tmp/latprobe.log)"
+	if wait_for_line /tmp/latprobe.log "latprobe: started"; then
+		kill -STOP "$LATPROBE"
+	else
+		echo "PLUGSCHED-STEP the latency probe did not start: $(cat /tmp/latprobe.log)"
+		LATPROBE=
+	fi
 }
 
-# probe_pause / probe_resume: the probe stopped (SIGSTOP: no wakeups at all) and its windows
-# skipped in between. The tracing scenario pauses it: with a thread waking every millisecond on
-# each vCPU, try_to_wake_up is hot, and removing a kprobe from it under multi-threaded TCG hung
-# the guest (6.1; see docs/vm-test.md, "Multi-threaded TCG and rewritten kernel code").
-probe_pause() {
-	[ -n "${LATPROBE:-}" ] || return 0
-	kill -STOP "$LATPROBE"
-	LATPROBE_PAUSED=$LATPROBE
-	LATPROBE=
-}
-
-probe_resume() {
-	[ -n "${LATPROBE_PAUSED:-}" ] || return 0
-	LATPROBE=$LATPROBE_PAUSED
-	LATPROBE_PAUSED=
-	kill -CONT "$LATPROBE"
-}
-
-# probe_window_begin: the probe forgets what it saw so far (returns once it has)
+# probe_window_begin: the probe runs again and forgets what it saw so far (returns once it has)
 probe_window_begin() {
 	[ -n "${LATPROBE:-}" ] || return 0
 	PROBE_WINDOWS=$((PROBE_WINDOWS + 1))
-	kill -USR1 "$LATPROBE" && wait_for_line /tmp/latprobe.log "latprobe: open $PROBE_WINDOWS\$"
+	kill -CONT "$LATPROBE" && kill -USR1 "$LATPROBE" &&
+		wait_for_line /tmp/latprobe.log "latprobe: open $PROBE_WINDOWS\$"
 }
 
 # probe_window_end WHAT RC: after a switch that succeeded, one line with the longest wakeup
@@ -132,7 +121,10 @@ probe_window_begin() {
 probe_window_end() {
 	[ -n "${LATPROBE:-}" ] || return 0
 	kill -USR2 "$LATPROBE" || return 0
-	wait_for_line /tmp/latprobe.log "latprobe: window $PROBE_WINDOWS max " || return 0
+	wait_for_line /tmp/latprobe.log "latprobe: window $PROBE_WINDOWS max "
+	found=$?
+	kill -STOP "$LATPROBE"
+	[ "$found" = 0 ] || return 0
 	[ "$2" = 0 ] || return 0
 	set -- "$1" $(grep "latprobe: window $PROBE_WINDOWS max " /tmp/latprobe.log)
 	echo "PLUGSCHED-PROBE $1 probe $6 us cpu $9; $(last_switch_line)"

@@ -14,7 +14,6 @@ tracing_unprobe() {
 
 scenario_tracing() {
 	scenario_begin tracing
-	probe_pause
 	grep -q " /sys/kernel/tracing " /proc/mounts || mount -t tracefs nodev /sys/kernel/tracing
 	fn=try_to_wake_up
 	# the jump's window: x86 5 bytes after the 5-byte ftrace NOP, arm64 4 words after the 2 of ftrace
@@ -71,6 +70,5 @@ scenario_tracing() {
 	msg=$(dmesg | grep "plugsched: restored the built-in scheduler" | tail -1)
 	check force-unload-rolls-back "rc=$rc $msg" [ ! -d /sys/kernel/plugsched -a -n "$msg" ]
 	echo "tracing: BPF fentry not tried: the guest has no BPF loader (bpftool) without new tooling"
-	probe_resume
 	scenario_end
 }
