@@ -109,6 +109,25 @@ beforeEach(() => {
 });
 
 describe.each(SHELLS)('plugsched-install under %s', (...shell) => {
+  it('at boot, finds this very module already running (the package installed it live, then started the unit) and does nothing; another module is refused', () => {
+    const same = join(root, 'same.ko');
+    writeFileSync(same, Buffer.concat([readFileSync(ko), Buffer.from('\0version=1.0.0\0srcversion=0123ABCDEF4567\0')]));
+    installed();
+    mkdirSync(join(root, 'sys', 'module', 'scheduler'), { recursive: true });
+    writeFileSync(join(root, 'sys', 'module', 'scheduler', 'srcversion'), '0123ABCDEF4567\n');
+    const r = installer(shell, ['install', same, '--boot']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`plugsched-install: ${same} is already the running scheduler (hello-sched 1.0.0): nothing to do\n`);
+    expect(calls()).toBe(''); // no insmod, no boot guard marker
+    expect(existsSync(join(state(), 'boot-pending'))).toBe(false);
+    // by hand it is still an error, and a different module at boot is refused
+    expect(installer(shell, ['install', same]).stderr).toContain('a scheduler module is already installed (hello-sched 1.0.0)');
+    writeFileSync(join(root, 'sys', 'module', 'scheduler', 'srcversion'), 'FFFF0000FFFF00\n');
+    const other = installer(shell, ['install', same, '--boot']);
+    expect(other.status).not.toBe(0);
+    expect(other.stderr).toContain('a scheduler module is already installed (hello-sched 1.0.0)');
+  });
+
   it('installs: resolves the module against the root\'s kallsyms and insmods it, no boot marker by hand', () => {
     const before = readFileSync(ko);
     const r = installer(shell, ['install', ko]);
@@ -296,15 +315,15 @@ describe.each(SHELLS)('the packages\' maintainer scripts under %s', (...shell) =
     mkdirSync(join(root, 'run', 'systemd', 'system'), { recursive: true });
     writeFileSync(join(root, payload, 'scheduler.ko'), readFileSync(ko));
     exe(join(root, payload, 'plugsched-install'), `#!/bin/sh\nexec ${shell.join(' ')} ${INSTALLER} --root ${root} --tries ${tries} "$@"\n`);
-    const moved = script.replaceAll('/usr/lib/plugsched/', `${root}/usr/lib/plugsched/`).replaceAll('/run/systemd/system', `${root}/run/systemd/system`);
+    const moved = script.replaceAll('/usr/lib/plugsched/', `${root}/usr/lib/plugsched/`).replaceAll('/run/systemd/system', `${root}/run/systemd/system`).replaceAll('/var/lib/plugsched', `${root}/var/lib/plugsched`);
     return spawnSync(shell[0], [...shell.slice(1), '-c', moved, 'script', ...args], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin`, ROOT: root }, timeout: 30_000 });
   }
   const rpmPreun = (p: PackageInput) => `if [ "$1" = 0 ]; then\n${preRemove(p)}fi\n`;
 
-  it('postinst configure installs into the matching running kernel and enables the unit; no environment is read', () => {
+  it('postinst configure installs into the matching running kernel, enables the unit and starts it (it shows what runs); no environment is read', () => {
     const r = runScript(debPostinst(P), ['configure']);
     expect(r.status, r.stderr).toBe(0);
-    expect(calls()).toBe('insmod resolved=yes marker=no\nsystemctl daemon-reload\nsystemctl enable scheduler-hello-sched.service\n');
+    expect(calls()).toBe('systemctl daemon-reload\nsystemctl enable scheduler-hello-sched.service\ninsmod resolved=yes marker=no\nsystemctl start scheduler-hello-sched.service\n');
     for (const s of [postInstall(P), preRemove(P)]) expect(s).not.toMatch(/PLUGSCHED_|\$\{?[A-Za-z_]+:-/);
   });
 
@@ -315,6 +334,7 @@ describe.each(SHELLS)('the packages\' maintainer scripts under %s', (...shell) =
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('scheduler-hello-sched: not installed into the running kernel now');
     expect(calls()).toMatch(/systemctl enable/);
+    expect(calls()).not.toMatch(/systemctl start/); // its boot-time install would try again now, with the boot guard's marker
     exe(join(bin, 'uname'), '#!/bin/sh\necho 6.1.0-99-other\n');
     try {
       rmSync(join(root, 'calls'));
@@ -331,12 +351,17 @@ describe.each(SHELLS)('the packages\' maintainer scripts under %s', (...shell) =
       rmSync(join(root, 'calls'), { force: true });
       const r = runScript(script, [...args]);
       expect(r.status, r.stderr).toBe(0);
-      expect(calls()).toBe('echo 0\nrmmod scheduler\nsystemctl disable scheduler-hello-sched.service\n');
+      expect(calls()).toBe('echo 0\nrmmod scheduler\nsystemctl stop scheduler-hello-sched.service\nsystemctl disable scheduler-hello-sched.service\n');
     }
+    // the boot guard's state goes with the package
+    mkdirSync(state(), { recursive: true });
+    writeFileSync(join(state(), 'boot-disabled'), 'x\n');
+    expect(runScript(debPrerm(P), ['remove']).status).toBe(0);
+    expect(existsSync(join(root, 'var', 'lib', 'plugsched'))).toBe(false);
     // nothing installed: nothing to restore, removal goes on
     rmSync(join(root, 'calls'));
     expect(runScript(debPrerm(P), ['remove']).status).toBe(0);
-    expect(calls()).toBe('systemctl disable scheduler-hello-sched.service\n');
+    expect(calls()).toBe('systemctl stop scheduler-hello-sched.service\nsystemctl disable scheduler-hello-sched.service\n');
   });
 
   it('when the rollback stays busy, prerm and %preun fail with the task named: the package stays installed, its scheduler live and its unit enabled', () => {
@@ -350,7 +375,7 @@ describe.each(SHELLS)('the packages\' maintainer scripts under %s', (...shell) =
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain(`(the kernel says: ${BUSY_LINE})`);
       expect(r.stderr).toContain('scheduler-hello-sched: not removed: the running kernel still uses its scheduler (see above); the package stays installed and its scheduler live');
-      expect(calls()).toBe('echo 0\n'.repeat(4)); // no rmmod, no systemctl disable
+      expect(calls()).toBe('echo 0\n'.repeat(4)); // no rmmod, no systemctl stop or disable
       expect(readFileSync(join(sysfs(), 'enable'), 'utf8')).toBe('1\n');
     }
     // an RPM upgrade ($1 = 1) and a .deb upgrade touch nothing

@@ -23,7 +23,7 @@ describe('maintainer scripts and units', () => {
       expect(s).not.toMatch(/\$\{?(?!1\b)[A-Za-z_][A-Za-z0-9_]*/); // no $VAR but the scriptlet argument $1
       expect(s).not.toMatch(/--root/);
     }
-    expect(debPostinst(P)).toContain(`\t\t${DIR}/plugsched-install install ${DIR}/scheduler.ko || echo`);
+    expect(debPostinst(P)).toContain(`\t\tif ${DIR}/plugsched-install install ${DIR}/scheduler.ko; then`);
   });
 
   it('install at boot through the boot guard, and clear its marker from a unit ordered after the boot finished', () => {
@@ -31,6 +31,8 @@ describe('maintainer scripts and units', () => {
     expect(unit).toContain(`ExecStart=${DIR}/plugsched-install install ${DIR}/scheduler.ko --boot`);
     expect(unit).toContain(`ExecStop=${DIR}/plugsched-install uninstall --if-installed`);
     expect(unit).toMatch(/^Wants=scheduler-scheduler-arm64-boot-done\.service$/m);
+    // before ordinary services, which order themselves after basic.target; stopped (rolled back) at shutdown
+    expect(unit).toMatch(/^DefaultDependencies=no\nAfter=sysinit\.target\nBefore=basic\.target shutdown\.target\nConflicts=shutdown\.target$/m);
     const done = bootDoneUnit(P);
     expect(done).toMatch(/^After=default\.target scheduler-scheduler-arm64\.service$/m);
     expect(done).toMatch(/^ConditionKernelVersion=6\.1\.0-56-cloud-arm64$/m);

@@ -99,8 +99,7 @@ export async function buildPackages(p: PackageInput, s: PackageSources, outDir: 
     writeFileSync(join(droot, 'DEBIAN', 'control'), debControl(p, sizeKiB(droot)));
     writeFileSync(join(droot, 'DEBIAN', 'postinst'), debPostinst(p), { mode: 0o755 });
     writeFileSync(join(droot, 'DEBIAN', 'prerm'), debPrerm(p), { mode: 0o755 });
-    chmodSync(join(droot, 'DEBIAN', 'postinst'), 0o755);
-    chmodSync(join(droot, 'DEBIAN', 'prerm'), 0o755);
+    for (const script of ['postinst', 'prerm']) chmodSync(join(droot, 'DEBIAN', script), 0o755);
     clampTimes(droot);
     const debName = `${packageName(p.variant)}_${p.version}+${p.release.replace(/[^A-Za-z0-9.+~]/g, '.')}_${packageArch(p).deb}.deb`;
     log(`build: dpkg-deb ${debName}`);

@@ -53,7 +53,14 @@ export function systemdUnit(p: PackageInput): string {
     '[Unit]',
     `Description=plugsched-nx scheduler ${p.variant} ${p.version} for Linux ${p.release}`,
     `ConditionKernelVersion=${p.release}`,
-    'After=local-fs.target',
+    // before every ordinary service (those order themselves after basic.target): the workloads of
+    // a boot start on this scheduler, not on the built-in one it replaces a moment later. After
+    // sysinit.target: local file systems mounted and /tmp cleaned (systemd-tmpfiles-setup empties
+    // it at boot, which once removed the installer's work directory under it)
+    'DefaultDependencies=no',
+    'After=sysinit.target',
+    'Before=basic.target shutdown.target',
+    'Conflicts=shutdown.target',
     `Wants=${bootDoneUnitName(p.variant)}`,
     '',
     '[Service]',
@@ -87,17 +94,24 @@ export function bootDoneUnit(p: PackageInput): string {
 /**
  * After install: put the scheduler into the running kernel when it is the
  * matching release (a failed live install does not fail the package; the
- * unit tries again at boot), and enable the unit.
+ * unit tries again at boot), and enable the unit. Under systemd the unit is
+ * then started once the live install worked, so that it shows what runs:
+ * its boot-time install finds this very module running and does nothing.
  */
 export function postInstall(p: PackageInput): string {
   const dir = payloadDir(p.release);
+  const unit = unitName(p.variant);
   return [
-    `if [ "$(uname -r)" = "${p.release}" ]; then`,
-    `\t${dir}/plugsched-install install ${dir}/scheduler.ko || echo "scheduler-${p.variant}: not installed into the running kernel now (see above and dmesg); it will be at the next boot" >&2`,
-    'fi',
     'if [ -d /run/systemd/system ]; then',
     `\tsystemctl daemon-reload >/dev/null 2>&1 || :`,
-    `\tsystemctl enable ${unitName(p.variant)} >/dev/null 2>&1 || :`,
+    `\tsystemctl enable ${unit} >/dev/null 2>&1 || :`,
+    'fi',
+    `if [ "$(uname -r)" = "${p.release}" ]; then`,
+    `\tif ${dir}/plugsched-install install ${dir}/scheduler.ko; then`,
+    `\t\t[ ! -d /run/systemd/system ] || systemctl start ${unit} || :`,
+    '\telse',
+    `\t\techo "scheduler-${p.variant}: not installed into the running kernel now (see above and dmesg); it will be at the next boot" >&2`,
+    '\tfi',
     'fi',
     '',
   ].join('\n');
@@ -108,7 +122,7 @@ export function postInstall(p: PackageInput): string {
  * package's kernel. When that cannot be done (a task stays inside the module's code through the
  * installer's bounded retries) the script fails: the package manager keeps the package installed,
  * its scheduler stays live and its unit enabled, so nothing is half-removed; removing it again
- * later retries (docs/packages.md).
+ * later retries (docs/packages.md). Once restored, nothing of the package's state stays behind.
  */
 export function preRemove(p: PackageInput): string {
   const dir = payloadDir(p.release);
@@ -119,9 +133,15 @@ export function preRemove(p: PackageInput): string {
     '\t\texit 1',
     '\tfi',
     'fi',
+    // the unit's stop finds the built-in scheduler back and does nothing; it leaves the unit inactive
     'if [ -d /run/systemd/system ]; then',
+    `\tsystemctl stop ${unitName(p.variant)} >/dev/null 2>&1 || :`,
     `\tsystemctl disable ${unitName(p.variant)} >/dev/null 2>&1 || :`,
     'fi',
+    // the boot guard's state of this release goes with the package (a postrm would keep the
+    // package in dpkg's config-files state until purged)
+    `rm -rf /var/lib/plugsched/${p.release}`,
+    'rmdir /var/lib/plugsched 2>/dev/null || :',
     '',
   ].join('\n');
 }
@@ -170,6 +190,7 @@ export function rpmSpec(p: PackageInput, files: string[]): string {
     preRemove(p).trimEnd().split('\n').map((l) => `\t${l}`).join('\n'),
     'fi',
     '',
+
   ].join('\n');
 }
 
