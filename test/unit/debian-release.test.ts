@@ -91,6 +91,12 @@ describe('resolveDebianKernel', () => {
       ['linux-kbuild-6.1', '6.1.176-1', 'amd64'],
     ]);
     expect(() => resolveDebianKernel({ version: '6.1.190-1', flavour: 'cloud-amd64', arch: 'amd64' }, noKbuild)).toThrow(/needs linux-kbuild-6\.1 \(>= 6\.1\.190-1\) and apt knows 6\.1\.176-1/);
+    // read through a suite's private apt state: the commands it suggests carry the same options
+    const privateApt = { ...ARCHIVE, options: ['-o', 'Dir::Etc::SourceList=/s/apt/bullseye/sources.list'] };
+    expect(() => resolveDebianKernel({ version: '6.1.191-1', flavour: 'cloud-amd64', arch: 'amd64' }, privateApt)).toThrow(
+      /"apt-cache -o Dir::Etc::SourceList=\/s\/apt\/bullseye\/sources\.list madison linux-source-6\.1"; if apt's lists are old run "apt-get -o Dir::Etc::SourceList=\/s\/apt\/bullseye\/sources\.list update"/,
+    );
+    expect(() => resolveDebianKernel({ version: '6.1.191-1', flavour: 'cloud-amd64', arch: 'amd64' }, ARCHIVE)).toThrow(/"apt-cache madison linux-source-6\.1"; if apt's lists are old run "apt-get update"/);
   });
 
   it("takes an arm64 kernel's packages for arm64 and its kbuild for the build machine (its programs run there)", () => {

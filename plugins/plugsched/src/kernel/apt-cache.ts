@@ -64,6 +64,7 @@ export function aptCacheFacts(arch: string, options: string[] = []): AptFacts {
     return madison.get(name) ?? [];
   };
   return {
+    options,
     names: (prefix) => {
       const names = aptCache(['pkgnames', prefix]).split('\n').map((s) => s.trim()).filter((s) => s !== '').sort();
       prime(names);

@@ -24,6 +24,11 @@ export interface AptFacts {
   show(name: string, version: string, arch?: string): AptRecord | null;
   /** The distribution (suite) `name` at `version` comes from, e.g. bookworm. */
   suite(name: string, version: string): string | null;
+  /**
+   * The apt options these facts were read with (a suite's private apt state, apt-suite.ts), for
+   * the commands an error suggests; none: the machine's apt as it is.
+   */
+  options?: string[];
 }
 
 export interface KernelQuery {
@@ -78,11 +83,12 @@ const known = (apt: AptFacts, name: string) => {
   return vs.length > 0 ? `apt knows ${vs.join(', ')}` : 'apt knows no version of it';
 };
 
-function cannot(q: KernelQuery, what: string): PlugschedError {
+function cannot(q: KernelQuery, apt: AptFacts, what: string): PlugschedError {
+  const opts = (apt.options ?? []).map((o) => ` ${o}`).join('');
   return new PlugschedError(
     `Debian kernel ${q.version} (${q.flavour}, ${q.arch}) cannot be assembled from apt's metadata: ${what}. ` +
-      `Check the version with "apt-cache madison linux-source-${lineOf(q)}"; if apt's lists are old run "apt-get update"; ` +
-      `for another architecture run "dpkg --add-architecture ${q.arch} && apt-get update" first.`,
+      `Check the version with "apt-cache${opts} madison linux-source-${lineOf(q)}"; if apt's lists are old run "apt-get${opts} update"; ` +
+      `for another architecture run "dpkg --add-architecture ${q.arch} && apt-get${opts} update" first.`,
   );
 }
 
@@ -95,7 +101,7 @@ function lineOf(q: KernelQuery): string {
 
 function record(apt: AptFacts, q: KernelQuery, name: string, version: string, why: string, arch?: string): AptRecord {
   const r = apt.show(name, version, arch);
-  if (!r) throw cannot(q, `${name} at ${version} (${why}) is not in the archive (${known(apt, name)})`);
+  if (!r) throw cannot(q, apt, `${name} at ${version} (${why}) is not in the archive (${known(apt, name)})`);
   return r;
 }
 
@@ -110,11 +116,11 @@ function dependencyVersion(apt: AptFacts, q: KernelQuery, dep: { name: string; o
   if (dep.op === null || dep.version === null) {
     if (versions.includes(q.version)) return q.version;
     const newest = versions.at(-1);
-    if (newest === undefined) throw cannot(q, `${needer} needs ${dep.name}, which apt does not know`);
+    if (newest === undefined) throw cannot(q, apt, `${needer} needs ${dep.name}, which apt does not know`);
     return newest;
   }
   const ok = versions.filter((v) => satisfies(v, dep.op as string, dep.version as string));
-  if (ok.length === 0) throw cannot(q, `${needer} needs ${dep.name} (${dep.op} ${dep.version}) and ${known(apt, dep.name)}`);
+  if (ok.length === 0) throw cannot(q, apt, `${needer} needs ${dep.name} (${dep.op} ${dep.version}) and ${known(apt, dep.name)}`);
   return ok[0];
 }
 
@@ -137,8 +143,8 @@ export function resolveDebianKernel(q: KernelQuery, apt: AptFacts): ResolvedKern
     .filter((n) => n.slice('linux-headers-'.length, -suffix.length).startsWith(`${line}.`))
     .filter((n) => apt.show(n, v) !== null)
     .sort();
-  if (headerNames.length === 0) throw cannot(q, `no linux-headers-${line}.*${suffix} package exists at version ${v} (is the flavour "${q.flavour}" right?)`);
-  if (headerNames.length > 1) throw cannot(q, `several headers packages exist at version ${v}: ${headerNames.join(', ')}`);
+  if (headerNames.length === 0) throw cannot(q, apt, `no linux-headers-${line}.*${suffix} package exists at version ${v} (is the flavour "${q.flavour}" right?)`);
+  if (headerNames.length > 1) throw cannot(q, apt, `several headers packages exist at version ${v}: ${headerNames.join(', ')}`);
   const headers = record(apt, q, headerNames[0], v, 'the flavour headers');
   const release = headers.name.slice('linux-headers-'.length);
   const packages: ResolvedPackage[] = [];
@@ -155,9 +161,9 @@ export function resolveDebianKernel(q: KernelQuery, apt: AptFacts): ResolvedKern
       kbuild = true;
     }
   }
-  if (!kbuild) throw cannot(q, `${headers.name} names no linux-kbuild package among its dependencies (${headers.depends})`);
+  if (!kbuild) throw cannot(q, apt, `${headers.name} names no linux-kbuild package among its dependencies (${headers.depends})`);
   const image = apt.show(`linux-image-${release}-unsigned`, v) ?? apt.show(`linux-image-${release}`, v);
-  if (!image) throw cannot(q, `neither linux-image-${release}-unsigned nor linux-image-${release} exists at ${v}`);
+  if (!image) throw cannot(q, apt, `neither linux-image-${release}-unsigned nor linux-image-${release} exists at ${v}`);
   add('image', image);
   add('debug', record(apt, q, `linux-image-${release}-dbg`, v, 'the debug vmlinux the boundary analysis reads'));
   return { line, version: v, release, flavour: q.flavour, arch: q.arch, suite: apt.suite(source.name, v), packages };
