@@ -172,6 +172,25 @@ describe('scheduler modules for Debian 6.1', () => {
     expect(readFileSync(join(a.dir, 'dist', 'schedulers', 'scheduler-x86', 'vm-test.log'), 'utf8')).toContain('PLUGSCHED-DONE');
   }, 900_000);
 
+  it('host-test: the .deb on a booted Debian guest with systemd installs live, comes back after a reboot before ordinary services, and is removed without a trace', () => {
+    const r = a.nx(['run', 'scheduler-x86:host-test', '--output-style=stream']);
+    expect(r.code, r.out.slice(-5000)).toBe(0);
+    const j = JSON.parse(readFileSync(join(a.dir, 'dist', 'schedulers', 'scheduler-x86', 'host-test.json'), 'utf8'));
+    expect(j.pass).toBe(true);
+    expect(j.boots).toBe(2);
+    expect(j.scenarios.map((s: { name: string; status: string }) => `${s.name} ${s.status}`)).toEqual(['package-install pass', 'after-reboot pass', 'package-remove pass']);
+    const check = (scenario: string, name: string) => j.scenarios.find((s: { name: string }) => s.name === scenario).checks.find((c: { name: string }) => c.name === name);
+    expect(check('package-install', 'corrupt-deb-refused').evidence).toMatch(/rc 100: E: /);
+    expect(check('package-install', 'other-kernel-refused').evidence).toContain('Depends: linux-image-6.1.0-0-cloud-amd64');
+    expect(check('package-install', 'apt-install').evidence).toMatch(/plugsched-install: installed scheduler-x86 \d/);
+    expect(check('package-install', 'unit-active').evidence).toMatch(/^active: .*is already the running scheduler/);
+    expect(check('package-install', 'second-variant-refused').evidence).toContain('conflicting packages - not installing scheduler-scheduler-x86-twin');
+    expect(check('package-install', 'first-still-live').pass).toBe(true);
+    expect(check('after-reboot', 'live-at-boot').evidence).toMatch(/installed scheduler-x86/);
+    expect(check('after-reboot', 'before-ordinary-services').pass).toBe(true);
+    expect(check('package-remove', 'nothing-left').pass).toBe(true);
+  }, 1_500_000);
+
   it('vm-test fails on a module that oopses, and shows the oops lines and the scenario', () => {
     // a variant that dereferences NULL at the top of sched_fork(): the first fork after the install oopses
     const base = join(a.dir, 'dist', 'kernels', 'debian-6.1-cloud-amd64', 'mod', 'kernel', 'sched', 'core.c');

@@ -65,7 +65,7 @@ describe('scheduler projects', () => {
     const p = results[0][1].projects?.['schedulers/my-sched'];
     expect(p?.name).toBe('my-sched');
     expect(p?.implicitDependencies).toEqual(['debian-6.1-cloud-amd64']);
-    expect(Object.keys(p?.targets ?? {}).sort()).toEqual(['apply-patches', 'bench', 'build', 'edit', 'module', 'save', 'vm-test', 'watch']);
+    expect(Object.keys(p?.targets ?? {}).sort()).toEqual(['apply-patches', 'bench', 'build', 'edit', 'host-test', 'module', 'save', 'vm-test', 'watch']);
     // the developer loop: never cached, watch runs until stopped
     for (const t of ['edit', 'save', 'watch']) expect(p?.targets?.[t].cache).toBe(false);
     expect(p?.targets?.edit.dependsOn).toEqual(['^extract']);

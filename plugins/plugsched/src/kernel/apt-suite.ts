@@ -69,7 +69,8 @@ export function privateAptOptions(dir: string): string[] {
   ];
 }
 
-function hostCodename(): string {
+/** The machine's own Debian codename (bookworm), from /etc/os-release. */
+export function hostCodename(): string {
   const r = spawnSync('sh', ['-c', '. /etc/os-release && echo "$VERSION_CODENAME"'], { encoding: 'utf8' });
   return r.stdout.trim();
 }

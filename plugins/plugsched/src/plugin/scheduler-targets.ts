@@ -100,6 +100,18 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
         ],
         outputs: [out('vm-test.json'), out('vm-test.log')],
       }),
+      'host-test': target('host-test', "The .deb on a booted Debian guest with systemd: apt install, reboot, apt remove (amd64 kernels of the machine's suite)", {
+        dependsOn: ['build'],
+        inputs: [
+          'variant',
+          { dependentTasksOutputFiles: '**/packages/*.deb', transitive: false },
+          { dependentTasksOutputFiles: '**/kernels/*/devel.json', transitive: true },
+          // the root filesystem is made from the machine's apt sources: what mmdebstrap does with them
+          { runtime: 'mmdebstrap --version 2>/dev/null || echo none' },
+          ...executorCodeInputs('host-test'),
+        ],
+        outputs: [out('host-test.json'), out('host-test.log')],
+      }),
       // a measurement, not a build: never served from a cache (docs/bench.md), and never run beside
       // another task, whose CPU use would be measured with it
       bench: {

@@ -41,6 +41,13 @@ export interface VmOptions {
   tcg?: 'multi' | 'single';
   /** The guest's architecture (the kernel's); default x86. arm64 boots qemu-system-aarch64 -M virt. */
   arch?: 'x86' | 'arm64';
+  /** virtio disks, /dev/vda first; snapshot: the guest's writes live as long as the QEMU process (a reboot keeps them). */
+  disks?: { file: string; readonly?: boolean; snapshot?: boolean }[];
+  /**
+   * The guest may reboot (host-test's `systemctl reboot`): QEMU restarts it instead of exiting, and a
+   * panic halts (panic=0) instead of rebooting, so that the silence limit stops it.
+   */
+  reboot?: boolean;
   log?: Logger;
 }
 
@@ -59,9 +66,10 @@ export function qemuArgs(o: VmOptions, accel: 'tcg' | 'kvm'): string[] {
   return [
     ...(arm64 ? ['-M', 'virt'] : []),
     ...(accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', `tcg,thread=${o.tcg ?? 'multi'}`, '-cpu', 'max']),
-    '-m', String(o.memMiB), '-smp', String(o.cpus), '-nographic', '-no-reboot', '-nodefaults', '-serial', 'stdio',
+    '-m', String(o.memMiB), '-smp', String(o.cpus), '-nographic', ...(o.reboot ? [] : ['-no-reboot']), '-nodefaults', '-serial', 'stdio',
     '-kernel', o.kernel, '-initrd', o.initramfs,
-    '-append', `console=${arm64 ? 'ttyAMA0' : 'ttyS0'} panic=-1 ${o.append ?? ''}`.trim(),
+    ...(o.disks ?? []).flatMap((d) => ['-drive', `file=${d.file},format=raw,if=virtio${d.readonly ? ',readonly=on' : ''}${d.snapshot ? ',snapshot=on' : ''}`]),
+    '-append', `console=${arm64 ? 'ttyAMA0' : 'ttyS0'} panic=${o.reboot ? 0 : -1} ${o.append ?? ''}`.trim(),
   ];
 }
 
@@ -86,6 +94,16 @@ export function kvmWorks(kernel: string, initramfs: string, log?: Logger): boole
   writeFileSync(memo, JSON.stringify({ works }));
   log?.(`vm: KVM ${works ? 'works' : 'is present but a nested guest does not boot: using TCG'}`);
   return works;
+}
+
+/**
+ * KVM's answer as an earlier vm-test's probe left it, without probing: the probe boots the test
+ * initramfs, which a guest with a distro initramfs (host-test) does not have. False when unknown.
+ */
+export function kvmKnownToWork(): boolean {
+  if (process.env.PLUGSCHED_VM_ACCEL === 'tcg') return false;
+  const memo = join(storeRoot(), '.kvm-probe.json');
+  return existsSync(memo) && (JSON.parse(readFileSync(memo, 'utf8')) as { works: boolean }).works;
 }
 
 export function bootVm(o: VmOptions): Promise<VmRun> {
