@@ -18,6 +18,20 @@ describe('VM console judge', () => {
     expect(v.scenarios).toEqual([{ name: 'load', status: 'pass', checks: [{ name: 'insmod', pass: true, evidence: 'hello loaded' }], ms: 120 }]);
   });
 
+  it('reads a check whose evidence holds a carriage return (apt output, as journald forwards it to the console)', () => {
+    const v = judgeConsole('PLUGSCHED-SCENARIO pkg BEGIN\r\n[   33.4] sh[254]: PLUGSCHED-CHECK apt-install PASS rc 0: Setting up x ...\r plugsched-install: installed x\r\nPLUGSCHED-SCENARIO pkg END pass 10\r\nPLUGSCHED-DONE\r\n');
+    expect(v.pass, v.reasons.join('; ')).toBe(true);
+    expect(v.scenarios[0].checks).toEqual([{ name: 'apt-install', pass: true, evidence: 'rc 0: Setting up x ... plugsched-install: installed x' }]);
+  });
+
+  it('boots with virtio disks and lets the guest reboot when asked (host-test): a panic then halts', () => {
+    const a = qemuArgs({ kernel: 'k', initramfs: 'i', cpus: 2, memMiB: 1024, timeoutSec: 1, logFile: '', disks: [{ file: 'root.img', snapshot: true }, { file: 'p.img', readonly: true }], reboot: true }, 'tcg');
+    expect(a).not.toContain('-no-reboot');
+    expect(a.join(' ')).toContain('-drive file=root.img,format=raw,if=virtio,snapshot=on -drive file=p.img,format=raw,if=virtio,readonly=on');
+    expect(a[a.indexOf('-append') + 1]).toMatch(/ panic=0/);
+    expect(qemuArgs({ kernel: 'k', initramfs: 'i', cpus: 2, memMiB: 1024, timeoutSec: 1, logFile: '' }, 'tcg')).toContain('-no-reboot');
+  });
+
   it('fails on an Oops and names the scenario that was running', () => {
     const v = judgeConsole(OK.replace('PLUGSCHED-CHECK insmod PASS hello loaded', 'BUG: kernel NULL pointer dereference, address: 0000000000000000\n#PF: supervisor write access in kernel mode\nOops: 0002 [#1] PREEMPT SMP NOPTI'));
     expect(v.pass).toBe(false);

@@ -34,7 +34,8 @@ export function judgeConsole(text: string): Verdict {
   let current: ScenarioResult | null = null;
   let done = false;
   for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '');
+    // a carriage return inside a line (apt's progress output quoted as evidence) is not an end
+    const line = raw.replace(/\r/g, '');
     const begin = /PLUGSCHED-SCENARIO (\S+) BEGIN/.exec(line);
     const end = /PLUGSCHED-SCENARIO (\S+) END (pass|fail) (\d+)/.exec(line);
     const check = /PLUGSCHED-CHECK (\S+) (PASS|FAIL) ?(.*)$/.exec(line);
