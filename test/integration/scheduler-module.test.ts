@@ -118,7 +118,7 @@ describe('scheduler modules for Debian 6.1', () => {
     const payload = `/usr/lib/plugsched/${release}`;
     const files = [`${payload}/VERSION`, `${payload}/boundary-summary.md`, `${payload}/plugsched-install`, `${payload}/scheduler.ko`, `${payload}/symbol-resolve`, '/usr/lib/systemd/system/scheduler-hello-sched-boot-done.service', '/usr/lib/systemd/system/scheduler-hello-sched.service'];
     const q = (args: string[]) => spawnSync('rpm', ['-qp', ...args, rpm], { encoding: 'utf8' }).stdout;
-    expect(q(['-l']).trim().split('\n')).toEqual(files);
+    expect(q(['-l']).trim().split('\n')).toEqual(['/usr/lib/plugsched', payload, ...files]);
     expect(q(['--requires'])).toContain(`kernel-uname-r(${release})`);
     expect(q(['--conflicts']).trim()).toBe(`plugsched-scheduler-${release}`);
 
@@ -178,7 +178,7 @@ describe('scheduler modules for Debian 6.1', () => {
     const j = JSON.parse(readFileSync(join(a.dir, 'dist', 'schedulers', 'scheduler-x86', 'host-test.json'), 'utf8'));
     expect(j.pass).toBe(true);
     expect(j.boots).toBe(2);
-    expect(j.scenarios.map((s: { name: string; status: string }) => `${s.name} ${s.status}`)).toEqual(['package-install pass', 'after-reboot pass', 'package-remove pass']);
+    expect(j.scenarios.map((s: { name: string; status: string }) => `${s.name} ${s.status}`)).toEqual(['package-install pass', 'after-reboot pass', 'package-remove pass', 'rpm-scriptlets pass']);
     const check = (scenario: string, name: string) => j.scenarios.find((s: { name: string }) => s.name === scenario).checks.find((c: { name: string }) => c.name === name);
     expect(check('package-install', 'corrupt-deb-refused').evidence).toMatch(/rc 100: E: /);
     expect(check('package-install', 'other-kernel-refused').evidence).toContain('Depends: linux-image-6.1.0-0-cloud-amd64');
@@ -189,6 +189,8 @@ describe('scheduler modules for Debian 6.1', () => {
     expect(check('after-reboot', 'live-at-boot').evidence).toMatch(/installed scheduler-x86/);
     expect(check('after-reboot', 'before-ordinary-services').pass).toBe(true);
     expect(check('package-remove', 'nothing-left').pass).toBe(true);
+    expect(check('rpm-scriptlets', 'live-after-rpm-post').evidence).toMatch(/^scheduler-x86 /);
+    expect(check('rpm-scriptlets', 'rpm-nothing-left').pass).toBe(true);
   }, 1_500_000);
 
   it('vm-test fails on a module that oopses, and shows the oops lines and the scenario', () => {

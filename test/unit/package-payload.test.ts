@@ -11,6 +11,8 @@ describe('package architecture', () => {
     expect(rpmSpec({ ...P, arch: 'arm64' }, [])).not.toMatch(/^BuildArch:/m); // rpmbuild --target aarch64 instead
     expect(debControl({ ...P, arch: 'arm64' }, 10)).toMatch(/^Architecture: arm64$/m);
     expect(rpmSpec(P, [])).toMatch(/^BuildArch: x86_64$/m);
+    // rpm -e removes only directories a package owns
+    expect(rpmSpec(P, [])).toContain(`%files\n%defattr(-,root,root,-)\n%dir /usr/lib/plugsched\n%dir /usr/lib/plugsched/${P.release}\n`);
   });
 });
 

@@ -180,6 +180,9 @@ export function rpmSpec(p: PackageInput, files: string[]): string {
     '',
     '%files',
     '%defattr(-,root,root,-)',
+    // owned, so that erasing the last package removes them (rpm leaves a directory nobody owns)
+    '%dir /usr/lib/plugsched',
+    `%dir ${payloadDir(p.release)}`,
     ...files,
     '',
     '%post',
