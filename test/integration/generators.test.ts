@@ -25,7 +25,7 @@ describe('nx g @plugsched/nx:scheduler', () => {
     const show = ws.nx(['show', 'project', 'my-sched', '--json']);
     expect(show.code, show.out).toBe(0);
     const project = JSON.parse(show.out.slice(show.out.indexOf('{'), show.out.lastIndexOf('}') + 1));
-    expect(Object.keys(project.targets).sort()).toEqual(['apply-patches', 'bench', 'build', 'edit', 'module', 'save', 'vm-test', 'watch']);
+    expect(Object.keys(project.targets).sort()).toEqual(['apply-patches', 'bench', 'build', 'edit', 'host-test', 'module', 'save', 'vm-test', 'watch']);
     const graph = ws.nx(['graph', '--file=graph.json']);
     expect(graph.code, graph.out).toBe(0);
     const deps = JSON.parse(readFileSync(join(ws.dir, 'graph.json'), 'utf8')).graph.dependencies['my-sched'];

@@ -56,6 +56,14 @@ describe('Debian 6.1 cloud-arm64 on an amd64 build machine', () => {
     expect(resolver.stdout.trim()).toBe('b7 00'); // e_machine EM_AARCH64: the installer's resolver runs on the guest
   }, 1_200_000);
 
+  it('host-test refuses an arm64 kernel before it makes a root filesystem, saying why and what covers it', () => {
+    const r = ws.nx(['run', `${VARIANT}:host-test`, '--output-style=stream']);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain(`kernels/${KERNEL}/kernel.yaml: host-test's Debian guest is made for amd64 only, and field "arch" is "arm64"`);
+    expect(r.out).toContain('vm-test covers this kernel.');
+    expect(r.out).not.toContain('making a Debian');
+  });
+
   it('hot-installs into the real arm64 kernel in QEMU and passes every vm-test scenario', () => {
     const r = ws.nx(['run', `${VARIANT}:vm-test`, '--output-style=stream']);
     expect(r.code, r.out.slice(-4000)).toBe(0);

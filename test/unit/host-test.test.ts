@@ -10,9 +10,9 @@ describe('host-test', () => {
   });
 
   it('tells the guest its packages by file name only, sorted, and refuses a name the shell would read as code', () => {
-    const env = hostTestEnv({ variant: 'scheduler-x86', release: '6.1.0-56-cloud-amd64', deb: '/x/a_1_amd64.deb', otherDeb: '/y/o.deb', twinDeb: '/w/t.deb', corruptDeb: '/z/c.deb' });
-    expect(env).toBe('CORRUPT_DEB=c.deb\nDEB=a_1_amd64.deb\nOTHER_DEB=o.deb\nOTHER_RELEASE=6.1.0-0-cloud-amd64\nRELEASE=6.1.0-56-cloud-amd64\nTWIN_DEB=t.deb\nTWIN_VARIANT=scheduler-x86-twin\nVARIANT=scheduler-x86\n');
-    expect(() => hostTestEnv({ variant: 'x;reboot', release: 'r', deb: 'a', otherDeb: 'b', twinDeb: 't', corruptDeb: 'c' })).toThrow(/VARIANT "x;reboot(-twin)?" has characters the guest's shell would read as code/);
+    const env = hostTestEnv({ variant: 'scheduler-x86', release: '6.1.0-56-cloud-amd64', deb: '/x/a_1_amd64.deb', otherDeb: '/y/o.deb', twinDeb: '/w/t.deb', rpm: '/x/a.rpm', corruptDeb: '/z/c.deb' });
+    expect(env).toBe('CORRUPT_DEB=c.deb\nDEB=a_1_amd64.deb\nOTHER_DEB=o.deb\nOTHER_RELEASE=6.1.0-0-cloud-amd64\nRELEASE=6.1.0-56-cloud-amd64\nRPM=a.rpm\nTWIN_DEB=t.deb\nTWIN_VARIANT=scheduler-x86-twin\nVARIANT=scheduler-x86\n');
+    expect(() => hostTestEnv({ variant: 'x;reboot', release: 'r', deb: 'a', otherDeb: 'b', twinDeb: 't', rpm: 'r', corruptDeb: 'c' })).toThrow(/VARIANT "x;reboot(-twin)?" has characters the guest's shell would read as code/);
   });
 
   it("makes the root filesystem with mmdebstrap from the machine's apt sources (no mirror named), systemd as init", () => {

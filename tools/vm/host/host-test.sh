@@ -10,9 +10,10 @@
 #      changes nothing; then `systemctl reboot`
 #   2. reboot, remove: the unit installed the scheduler again before ordinary services started
 #      and the boot guard was cleared; `apt-get remove` restores the built-in scheduler and
-#      leaves nothing on disk or in the kernel; then poweroff
+#      leaves nothing on disk or in the kernel; the RPM's %post and %preun do the same under
+#      Debian's rpm; then poweroff
 # host-test.env (on the payload disk) names VARIANT, RELEASE, DEB, OTHER_DEB, OTHER_RELEASE, TWIN_DEB,
-# TWIN_VARIANT, CORRUPT_DEB.
+# TWIN_VARIANT, RPM, CORRUPT_DEB.
 P=/run/host-test
 . "$P/lib.sh"
 . "$P/host-test.env"
@@ -134,6 +135,21 @@ check module-unloaded "$(grep '^scheduler ' /proc/modules)" sh -c "! grep -q '^s
 check package-gone "dpkg: '$(installed_state "$PKG")'" not_installed "$PKG"
 check nothing-left "$(leftovers | tr '\n' ' ')" [ -z "$(leftovers)" ]
 check unit-inactive "$(systemctl is-active "$UNIT" 2>&1)" [ "$(systemctl is-active "$UNIT" 2>&1)" != active ]
+scenario_end
+
+# the RPM's scriptlets on the same booted system: Debian's rpm has no kernel in its database,
+# so the kernel requirement is waived (--nodeps); %post and %preun run as on an RPM host
+scenario_begin rpm-scriptlets
+echo "PLUGSCHED-STEP rpm -i $RPM"
+out=$(rpm -i --nodeps "$P/$RPM" 2>&1); rc=$?
+check rpm-install "rc $rc: $(echo "$out" | grep -v 'should not be used directly' | tr '\n' ' ')" [ "$rc" = 0 ]
+check live-after-rpm-post "$(cat /sys/kernel/plugsched/version 2>&1)" sh -c "grep -q '^$VARIANT ' /sys/kernel/plugsched/version"
+check unit-active-after-rpm-post "$(systemctl is-active "$UNIT" 2>&1)" [ "$(systemctl is-active "$UNIT" 2>&1)" = active ]
+out=$(rpm -e "$PKG" 2>&1); rc=$?
+check rpm-erase "rc $rc: $(echo "$out" | tr '\n' ' ')" [ "$rc" = 0 ]
+check builtin-after-rpm-preun "$(dmesg | grep 'plugsched: restored' | tail -1)" [ ! -d /sys/kernel/plugsched ]
+check rpm-nothing-left "$(leftovers | tr '\n' ' ')$(rpm -q "$PKG" 2>&1 | grep -v 'not installed')" \
+	sh -c "[ -z \"\$1\" ] && ! rpm -q \"\$2\" >/dev/null 2>&1" sh "$(leftovers)" "$PKG"
 scenario_end
 echo PLUGSCHED-DONE
 sync

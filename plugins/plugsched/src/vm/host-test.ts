@@ -33,16 +33,19 @@ export interface HostTestPayload {
   otherDeb: string;
   /** twinVariant(variant) packaged for the same release. */
   twinDeb: string;
+  /** The variant's RPM, whose scriptlets the guest runs with Debian's rpm. */
+  rpm: string;
 }
 
 /** host-test.env: what the guest script reads (pure; sorted, no host paths). */
-export function hostTestEnv(p: { variant: string; release: string; deb: string; otherDeb: string; twinDeb: string; corruptDeb: string }): string {
+export function hostTestEnv(p: { variant: string; release: string; deb: string; otherDeb: string; twinDeb: string; rpm: string; corruptDeb: string }): string {
   const vars: Record<string, string> = {
     CORRUPT_DEB: basename(p.corruptDeb),
     DEB: basename(p.deb),
     OTHER_DEB: basename(p.otherDeb),
     OTHER_RELEASE: otherRelease(p.release),
     RELEASE: p.release,
+    RPM: basename(p.rpm),
     TWIN_DEB: basename(p.twinDeb),
     TWIN_VARIANT: twinVariant(p.variant),
     VARIANT: p.variant,
@@ -51,7 +54,7 @@ export function hostTestEnv(p: { variant: string; release: string; deb: string; 
   return Object.entries(vars).map(([k, v]) => `${k}=${v}\n`).join('');
 }
 
-/** The payload disk: host-test.sh, lib.sh, host-test.env and the four packages, as an ext4 image. */
+/** The payload disk: host-test.sh, lib.sh, host-test.env and the packages, as an ext4 image. */
 export async function makePayloadDisk(workspaceRoot: string, p: HostTestPayload, work: string): Promise<string> {
   const dir = join(work, 'payload');
   mkdirSync(dir, { recursive: true });
@@ -60,6 +63,7 @@ export async function makePayloadDisk(workspaceRoot: string, p: HostTestPayload,
   copyFileSync(p.deb, join(dir, basename(p.deb)));
   copyFileSync(p.otherDeb, join(dir, basename(p.otherDeb)));
   copyFileSync(p.twinDeb, join(dir, basename(p.twinDeb)));
+  copyFileSync(p.rpm, join(dir, basename(p.rpm)));
   // a download cut short: the first half of the real package
   const corrupt = join(dir, `corrupt-${basename(p.deb)}`);
   copyFileSync(p.deb, corrupt);

@@ -20,8 +20,11 @@ import { toolPath } from '../util/tools';
 import type { Logger } from '../util/progress';
 import { SOURCE_DATE_EPOCH } from '../package/payload';
 
-/** What the guest needs beyond minbase: systemd as init, udev, module tools, the kernel's dependencies. */
-export const ROOTFS_PACKAGES = ['initramfs-tools', 'kmod', 'linux-base', 'systemd-sysv', 'udev', 'zstd'] as const;
+/**
+ * What the guest needs beyond minbase: systemd as init, udev, module tools, the kernel's
+ * dependencies, and rpm, which runs the RPM's scriptlets on the booted system too.
+ */
+export const ROOTFS_PACKAGES = ['initramfs-tools', 'kmod', 'linux-base', 'rpm', 'systemd-sysv', 'udev', 'zstd'] as const;
 
 /** A fixed identity for the image, so that the same tree gives the same bytes. */
 const FS_UUID = '8f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';

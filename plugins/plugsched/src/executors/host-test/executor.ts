@@ -24,8 +24,10 @@ export interface HostTestOptions {
 export default async function hostTestExecutor(options: HostTestOptions, context: ExecutorContext): Promise<ExecutorResult> {
   return runSchedulerStep(context, ['host-test.log', 'host-test.json'], async ({ workspaceRoot, scheduler, kernel, outDir, log }) => {
     const packages = join(outDir, 'packages');
-    const deb = existsSync(packages) ? readdirSync(packages).find((f) => f.endsWith('.deb')) : undefined;
-    if (deb === undefined) throw new PlugschedError(`No .deb in dist/schedulers/${scheduler.name}/packages; run "nx run ${scheduler.name}:build" first.`);
+    const built = existsSync(packages) ? readdirSync(packages) : [];
+    const deb = built.find((f) => f.endsWith('.deb'));
+    const rpm = built.find((f) => f.endsWith('.rpm'));
+    if (deb === undefined || rpm === undefined) throw new PlugschedError(`No .deb and .rpm in dist/schedulers/${scheduler.name}/packages; run "nx run ${scheduler.name}:build" first.`);
     const rootfs = await ensureDebianRootfs(workspaceRoot, kernel, log);
     const devel = await ensureDevel(kernel, log);
     const work = mkdtempSync(join(tmpdir(), 'plugsched-host-test-'));
@@ -40,7 +42,7 @@ export default async function hostTestExecutor(options: HostTestOptions, context
         buildPackages({ variant, version: scheduler.version, description: scheduler.description, kernelId: kernel.id, release, arch: devel.arch }, sources, join(work, dir), () => undefined);
       const otherDeb = (await pkg(scheduler.name, other, 'other')).deb;
       const twinDeb = (await pkg(twinVariant(scheduler.name), devel.kernelRelease, 'twin')).deb;
-      const disk = await makePayloadDisk(workspaceRoot, { variant: scheduler.name, release: devel.kernelRelease, deb: join(packages, deb), otherDeb, twinDeb }, work);
+      const disk = await makePayloadDisk(workspaceRoot, { variant: scheduler.name, release: devel.kernelRelease, deb: join(packages, deb), otherDeb, twinDeb, rpm: join(packages, rpm) }, work);
       const cpus = options.cpus ?? 2;
       log(`host-test: booting Debian ${kernel.suite ?? ''} with systemd on ${devel.kernelRelease} in QEMU (${cpus} vCPUs); the guest installs ${deb} with apt, reboots, removes it`.replace('  ', ' '));
       const { run, verdict } = await runHostTest({ rootfs, payloadDisk: disk, cpus, memMiB: options.memory ?? 1024, logFile: join(outDir, 'host-test.log'), log });
