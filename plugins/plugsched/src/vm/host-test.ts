@@ -81,7 +81,7 @@ export interface HostTestRun {
 }
 
 /** Boot the Debian guest with the payload disk; the guest installs, reboots, removes and powers off. */
-export async function runHostTest(o: { rootfs: DebianRootfs; payloadDisk: string; cpus: number; memMiB: number; logFile: string; log: Logger; interactive?: boolean }): Promise<HostTestRun> {
+export async function runHostTest(o: { rootfs: DebianRootfs; payloadDisk: string; cpus: number; memMiB: number; logFile: string; log: Logger }): Promise<HostTestRun> {
   const vm = await bootVm({
     kernel: o.rootfs.vmlinuz,
     initramfs: o.rootfs.initrd,
@@ -95,7 +95,6 @@ export async function runHostTest(o: { rootfs: DebianRootfs; payloadDisk: string
     timeoutSec: 1200,
     quietSec: 300,
     logFile: o.logFile,
-    interactive: o.interactive,
     log: o.log,
   });
   return { run: vm, verdict: judgeConsole(vm.console) };

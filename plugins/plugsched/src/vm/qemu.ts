@@ -78,6 +78,13 @@ export function qemuBinary(arch: VmOptions['arch']): { binary: string; pkg: stri
   return arch === 'arm64' ? { binary: 'qemu-system-aarch64', pkg: 'qemu-system-arm' } : { binary: 'qemu-system-x86_64', pkg: 'qemu-system-x86' };
 }
 
+const kvmMemo = () => join(storeRoot(), '.kvm-probe.json');
+
+/** What the KVM probe found on this machine, or null when it has not run. */
+function kvmMemoWorks(): boolean | null {
+  return existsSync(kvmMemo()) ? (JSON.parse(readFileSync(kvmMemo(), 'utf8')) as { works: boolean }).works : null;
+}
+
 /** Is KVM usable for a nested guest here? Probed once per machine, the answer kept in the store. */
 export function kvmWorks(kernel: string, initramfs: string, log?: Logger): boolean {
   if (process.env.PLUGSCHED_VM_ACCEL === 'tcg') return false;
@@ -86,12 +93,12 @@ export function kvmWorks(kernel: string, initramfs: string, log?: Logger): boole
   } catch {
     return false;
   }
-  const memo = join(storeRoot(), '.kvm-probe.json');
-  if (existsSync(memo)) return (JSON.parse(readFileSync(memo, 'utf8')) as { works: boolean }).works;
+  const known = kvmMemoWorks();
+  if (known !== null) return known;
   const r = spawnSync('qemu-system-x86_64', qemuArgs({ kernel, initramfs, cpus: 1, memMiB: 256, timeoutSec: 20, logFile: '' }, 'kvm'), { encoding: 'utf8', timeout: 20_000 });
   const works = /PLUGSCHED-BOOTED/.test(r.stdout ?? '');
-  mkdirSync(dirname(memo), { recursive: true });
-  writeFileSync(memo, JSON.stringify({ works }));
+  mkdirSync(dirname(kvmMemo()), { recursive: true });
+  writeFileSync(kvmMemo(), JSON.stringify({ works }));
   log?.(`vm: KVM ${works ? 'works' : 'is present but a nested guest does not boot: using TCG'}`);
   return works;
 }
@@ -101,9 +108,7 @@ export function kvmWorks(kernel: string, initramfs: string, log?: Logger): boole
  * initramfs, which a guest with a distro initramfs (host-test) does not have. False when unknown.
  */
 export function kvmKnownToWork(): boolean {
-  if (process.env.PLUGSCHED_VM_ACCEL === 'tcg') return false;
-  const memo = join(storeRoot(), '.kvm-probe.json');
-  return existsSync(memo) && (JSON.parse(readFileSync(memo, 'utf8')) as { works: boolean }).works;
+  return process.env.PLUGSCHED_VM_ACCEL !== 'tcg' && kvmMemoWorks() === true;
 }
 
 export function bootVm(o: VmOptions): Promise<VmRun> {

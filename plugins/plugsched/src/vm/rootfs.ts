@@ -6,7 +6,7 @@
  * come through the machine's own apt sources; the entry records every package
  * and version in packages.txt. Made once per kernel image package and recipe.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { materialize } from '../kernel/store';
 import type { KernelConfig } from '../config/kernel-config';
@@ -74,11 +74,11 @@ export async function ensureDebianRootfs(workspaceRoot: string, cfg: KernelConfi
   const inputs = { suite, arch: cfg.arch, packages: ROOTFS_PACKAGES, image: image.sha256, customize: await sha256File(customize), driver: await sha256File(driver) };
   const release = cfg.release;
   const entry = await materialize({ kind: 'rootfs', recipe: codeHash({ files: ['vm/rootfs.ts'] }), inputs }, async (dir) => {
-    const tree = mkdtempSync(join(dir, 'tree-'));
+    // mmdebstrap makes the tree; only the image and the files beside it stay in the entry
+    const tree = join(dir, 'tree');
     try {
       log(`host-test: making a Debian ${suite} root filesystem with mmdebstrap (${ROOTFS_PACKAGES.join(', ')} and ${image.name}); once per kernel image`);
       const env = { ...process.env, SOURCE_DATE_EPOCH: String(SOURCE_DATE_EPOCH), LC_ALL: 'C' };
-      rmSync(tree, { recursive: true, force: true });
       const m = await run('mmdebstrap', mmdebstrapArgs(suite, tree, customize, [image.path, driver]), { env });
       if (m.code !== 0) throw new PlugschedError(`mmdebstrap could not make the ${suite} root filesystem:\n${`${m.stdout}\n${m.stderr}`.trim().split('\n').slice(-12).join('\n')}\nCheck that apt-get update works on this machine (mmdebstrap reads its sources).`);
       for (const [from, to] of [[`boot/vmlinuz-${release}`, 'vmlinuz'], [`boot/initrd.img-${release}`, 'initrd.img']]) {
