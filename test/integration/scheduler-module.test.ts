@@ -172,13 +172,13 @@ describe('scheduler modules for Debian 6.1', () => {
     expect(readFileSync(join(a.dir, 'dist', 'schedulers', 'scheduler-x86', 'vm-test.log'), 'utf8')).toContain('PLUGSCHED-DONE');
   }, 900_000);
 
-  it('host-test: the .deb on a booted Debian guest with systemd installs live, comes back after a reboot before ordinary services, and is removed without a trace', () => {
+  it('host-test: the .deb on a booted Debian guest with systemd installs live, comes back after a reboot before ordinary services, upgrades in one switch, and is removed without a trace', () => {
     const r = a.nx(['run', 'scheduler-x86:host-test', '--output-style=stream']);
     expect(r.code, r.out.slice(-5000)).toBe(0);
     const j = JSON.parse(readFileSync(join(a.dir, 'dist', 'schedulers', 'scheduler-x86', 'host-test.json'), 'utf8'));
     expect(j.pass).toBe(true);
     expect(j.boots).toBe(2);
-    expect(j.scenarios.map((s: { name: string; status: string }) => `${s.name} ${s.status}`)).toEqual(['package-install pass', 'after-reboot pass', 'package-remove pass', 'rpm-scriptlets pass']);
+    expect(j.scenarios.map((s: { name: string; status: string }) => `${s.name} ${s.status}`)).toEqual(['package-install pass', 'after-reboot pass', 'package-upgrade pass', 'package-remove pass', 'rpm-scriptlets pass']);
     const check = (scenario: string, name: string) => j.scenarios.find((s: { name: string }) => s.name === scenario).checks.find((c: { name: string }) => c.name === name);
     expect(check('package-install', 'corrupt-deb-refused').evidence).toMatch(/rc 100: E: /);
     expect(check('package-install', 'other-kernel-refused').evidence).toContain('Depends: linux-image-6.1.0-0-cloud-amd64');
@@ -188,6 +188,12 @@ describe('scheduler modules for Debian 6.1', () => {
     expect(check('package-install', 'first-still-live').pass).toBe(true);
     expect(check('after-reboot', 'live-at-boot').evidence).toMatch(/installed scheduler-x86/);
     expect(check('after-reboot', 'before-ordinary-services').pass).toBe(true);
+    // the upgrade: the next version's module took over from the running one in one switch, the old one is gone
+    expect(check('package-upgrade', 'apt-upgrade').evidence).toMatch(/plugsched-install: upgraded scheduler-x86 \S+ to scheduler-x86 \S+ in one switch/);
+    expect(check('package-upgrade', 'in-one-switch').evidence).toMatch(/took over from plugsched_scheduler_x86_[0-9a-f]{8}: scheduler-x86 \S+ runs, the built-in scheduler did not run in between/);
+    expect(check('package-upgrade', 'old-module-unloaded').pass).toBe(true);
+    expect(check('package-upgrade', 'no-rollback-between').pass).toBe(true);
+    expect(check('rpm-scriptlets', 'rpm-upgrade-live').pass).toBe(true);
     expect(check('package-remove', 'nothing-left').pass).toBe(true);
     expect(check('rpm-scriptlets', 'live-after-rpm-post').evidence).toMatch(/^scheduler-x86 /);
     expect(check('rpm-scriptlets', 'rpm-nothing-left').pass).toBe(true);

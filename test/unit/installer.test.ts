@@ -70,7 +70,7 @@ beforeAll(() => {
     'n=$(cat "$ROOT/ctl/insmod-fails" 2>/dev/null || echo 0)',
     'marker=no; [ -e "$ROOT/var/lib/plugsched/$(uname -r)/boot-pending" ] && marker=yes',
     'resolved=no; readelf -sW "$1" | grep -q "ABS runqueues" && resolved=yes',
-    'echo "insmod resolved=$resolved marker=$marker" >> "$ROOT/calls"',
+    'echo "insmod resolved=$resolved marker=$marker${2:+ $2}" >> "$ROOT/calls"',
     'if [ "$n" != 0 ]; then',
     '\t[ "$n" -gt 0 ] && echo $((n - 1)) > "$ROOT/ctl/insmod-fails"',
     '\techo "insmod: ERROR: could not insert module $1: $(cat "$ROOT/ctl/insmod-error")" >&2',
@@ -120,12 +120,57 @@ describe.each(SHELLS)('plugsched-install under %s', (...shell) => {
     expect(r.stdout).toBe(`plugsched-install: ${same} is already the running scheduler (hello-sched 1.0.0): nothing to do\n`);
     expect(calls()).toBe(''); // no insmod, no boot guard marker
     expect(existsSync(join(state(), 'boot-pending'))).toBe(false);
-    // by hand it is still an error, and a different module at boot is refused
-    expect(installer(shell, ['install', same]).stderr).toContain('a scheduler module is already installed (hello-sched 1.0.0)');
+    // by hand too (the same package installed again); a module of another variant is refused
+    const again = installer(shell, ['install', same]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toContain('is already the running scheduler (hello-sched 1.0.0): nothing to do');
     writeFileSync(join(root, 'sys', 'module', 'scheduler', 'srcversion'), 'FFFF0000FFFF00\n');
+    const older = installer(shell, ['install', same, '--boot']);
+    expect(older.status).not.toBe(0);
+    expect(older.stderr).toContain('a scheduler module is already installed (hello-sched 1.0.0) by a plugsched-nx without upgrades in one switch');
+    writeFileSync(join(sysfs(), 'module'), 'scheduler\n');
     const other = installer(shell, ['install', same, '--boot']);
     expect(other.status).not.toBe(0);
-    expect(other.stderr).toContain('a scheduler module is already installed (hello-sched 1.0.0)');
+    expect(other.stderr).toContain(`a scheduler module of another variant is installed (hello-sched 1.0.0; ${same} is not a plugsched-nx scheduler module)`);
+    expect(calls()).toBe('');
+  });
+
+  it('upgrades in one switch: a new build of the running variant is loaded with predecessor=<running module>, then the old one is unloaded', () => {
+    const next = join(root, 'next.ko');
+    writeFileSync(next, Buffer.concat([readFileSync(ko), Buffer.from('\0plugsched_variant=hello-sched\0srcversion=NEXT0000000000\0')]));
+    installed();
+    writeFileSync(join(sysfs(), 'module'), 'plugsched_hello_sched_0badc0de\n');
+    mkdirSync(join(root, 'sys', 'module', 'plugsched_hello_sched_0badc0de'), { recursive: true });
+    writeFileSync(join(root, 'sys', 'module', 'plugsched_hello_sched_0badc0de', 'srcversion'), 'OLD00000000000\n');
+    const r = installer(shell, ['install', next]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('plugsched-install: upgraded hello-sched 1.0.0 to hello-sched 1.0.0 in one switch (try 1)\n');
+    expect(calls()).toBe('insmod resolved=yes marker=no predecessor=plugsched_hello_sched_0badc0de\nrmmod plugsched_hello_sched_0badc0de\n');
+    expect(existsSync(join(root, 'run', 'plugsched-install.lock'))).toBe(false);
+    // the takeover refused (busy): the old scheduler is named as the one that keeps running, nothing is unloaded
+    rmSync(join(root, 'calls'));
+    installed();
+    writeFileSync(join(sysfs(), 'module'), 'plugsched_hello_sched_0badc0de\n');
+    ctl('insmod-fails', '-1');
+    ctl('insmod-error', 'Device or resource busy');
+    const busy = installer(shell, ['install', next, '--tries', '2']);
+    expect(busy.status).not.toBe(0);
+    expect(busy.stderr).toContain('The scheduler running now (hello-sched 1.0.0) keeps running and nothing was changed');
+    expect(calls()).not.toContain('rmmod');
+  });
+
+  it('one install or uninstall at a time: a live owner of the lock is refused, a dead one is taken over', () => {
+    mkdirSync(join(root, 'run', 'plugsched-install.lock'), { recursive: true });
+    writeFileSync(join(root, 'run', 'plugsched-install.lock', 'pid'), `${process.pid}\n`);
+    const r = installer(shell, ['install', ko]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`another plugsched-install (pid ${process.pid}) is installing or removing a scheduler right now; nothing was done`);
+    expect(calls()).toBe('');
+    expect(existsSync(join(root, 'run', 'plugsched-install.lock', 'pid'))).toBe(true); // not ours to remove
+    writeFileSync(join(root, 'run', 'plugsched-install.lock', 'pid'), '999999999\n');
+    const stale = installer(shell, ['install', ko]);
+    expect(stale.status, stale.stderr).toBe(0);
+    expect(existsSync(join(root, 'run', 'plugsched-install.lock'))).toBe(false);
   });
 
   it('installs: resolves the module against the root\'s kallsyms and insmods it, no boot marker by hand', () => {

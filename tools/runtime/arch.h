@@ -10,7 +10,7 @@
  *     kernel's bytes there, the patch to write), whose member "site" is the
  *     entry's first patched byte, and PLUGSCHED_PATCH_BYTES, how many bytes
  *     from there the patch covers;
- *   - in its .c file: the four functions below.
+ *   - in its .c file: the five functions below.
  * The generic code owns the other members of struct plugsched_patch, fills
  * them before the architecture sees the entry, and keeps pp->patched in step
  * with what plugsched_arch_write_patch() last wrote. An architecture may use
@@ -43,6 +43,12 @@ struct plugsched_patch {
 	 * (plugsched_map_entries()), NULL otherwise.
 	 */
 	void *alias;
+	/*
+	 * In a takeover (handover.c), until it is done: the predecessor's
+	 * patch of the same entry, whose bytes the entry holds now; NULL
+	 * otherwise.
+	 */
+	struct plugsched_patch *from;
 	struct plugsched_arch_patch arch;
 };
 
@@ -62,6 +68,16 @@ struct plugsched_patch {
  * any word: each must be looked at.
  */
 static int plugsched_arch_prepare_patch(struct plugsched_patch *pp);
+
+/*
+ * Build the patch that sends the entry at pp->arch.site to the module
+ * (pp->r->mod), or refuse (one pr_err() naming the function, a negative
+ * errno) when the module is out of the patch's reach. Only computes:
+ * plugsched_arch_prepare_patch() ends with it, and a takeover (handover.c)
+ * calls it on a copy of the predecessor's site and saved bytes. Process
+ * context.
+ */
+static int plugsched_arch_make_patch(struct plugsched_patch *pp);
 
 /*
  * Write the patch (install) or the saved kernel bytes (rollback) at the

@@ -11,6 +11,7 @@
  *
  * /sys/kernel/plugsched/enable                     1 installed, 0 built-in scheduler
  * /sys/kernel/plugsched/version                    the variant and its version
+ * /sys/kernel/plugsched/module                     this module's name (lsmod, rmmod)
  * /sys/kernel/plugsched/functions/<name>,<sympos>/patched
  */
 #include <linux/cpu.h>
@@ -303,7 +304,8 @@ static ssize_t enable_store(struct kobject *kobj, struct kobj_attribute *attr,
 	if (ret)
 		return ret;
 	mutex_lock(&plugsched_lock);
-	ret = plugsched_switch(enable);
+	/* a writer that waited for the lock through a takeover finds this module superseded */
+	ret = plugsched_taken_over ? -ENODEV : plugsched_switch(enable);
 	mutex_unlock(&plugsched_lock);
 	return ret ? ret : count;
 }
@@ -313,12 +315,19 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr, c
 	return sysfs_emit(buf, "%s\n", plugsched_version);
 }
 
+static ssize_t module_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", THIS_MODULE->name);
+}
+
 static struct kobj_attribute plugsched_enable_attr = __ATTR_RW(enable);
 static struct kobj_attribute plugsched_version_attr = __ATTR_RO(version);
+static struct kobj_attribute plugsched_module_attr = __ATTR_RO(module);
 
 static struct attribute *plugsched_attrs[] = {
 	&plugsched_enable_attr.attr,
 	&plugsched_version_attr.attr,
+	&plugsched_module_attr.attr,
 	NULL,
 };
 
@@ -401,7 +410,7 @@ fail:
 	return ret;
 }
 
-/* Every file's table, checked against the kernel. */
+/* Every file's table, checked against the kernel (in a takeover: adopted from the predecessor). */
 static int plugsched_prepare_patches(void)
 {
 	unsigned int n = 0, i, k = 0;
@@ -415,8 +424,10 @@ static int plugsched_prepare_patches(void)
 		return -ENOMEM;
 #define PLUGSCHED_REDIRECT_FILE(id)						\
 	for (i = 0; i < plugsched_nr_redirects_##id; i++) {			\
-		int err = plugsched_prepare_patch(&plugsched_patches[k++],	\
-						  &plugsched_redirects_##id[i]);	\
+		struct plugsched_patch *pp = &plugsched_patches[k++];		\
+		const struct plugsched_redirect *r = &plugsched_redirects_##id[i]; \
+		int err = plugsched_from ? plugsched_adopt_patch(pp, r) :	\
+					   plugsched_prepare_patch(pp, r);	\
 		if (err && !ret)						\
 			ret = err;						\
 		cond_resched();							\
@@ -424,6 +435,8 @@ static int plugsched_prepare_patches(void)
 #include "redirect-files.h"
 #undef PLUGSCHED_REDIRECT_FILE
 	plugsched_nr_patches = n;
+	if (!ret && plugsched_from)
+		ret = plugsched_check_adopted(n);
 	return ret;
 }
 
@@ -438,6 +451,58 @@ static void plugsched_release(void)
 	plugsched_slots = NULL;
 }
 
+/*
+ * Module init with predecessor=<name>: one switch from the predecessor's
+ * scheduler to this one's (handover.c), under the predecessor's lock so that
+ * nobody rolls it back meanwhile. Then the predecessor's sysfs directory
+ * goes and this module's takes its place. Process context; returns with
+ * this module installed, or with nothing changed.
+ */
+static int plugsched_take_over(void)
+{
+	const struct plugsched_handover *h = plugsched_from;
+	unsigned int i;
+	int ret;
+
+	mutex_lock(h->lock);
+	if (!*h->installed || *h->taken_over) {
+		mutex_unlock(h->lock);
+		pr_err("cannot take over from %s: its scheduler is not installed (%s); unload it (rmmod %s), then install this one\n",
+		       plugsched_predecessor, *h->taken_over ? "it was taken over already" : "enable is 0",
+		       plugsched_predecessor);
+		return -EINVAL;
+	}
+	/* what the admin changed while it ran goes into the kernel's features; this install carries it in */
+	h->features_out();
+	pr_info("taking over from %s (%s) in one switch\n", plugsched_predecessor, h->version);
+	mutex_lock(&plugsched_lock);
+	ret = plugsched_switch(true);
+	mutex_unlock(&plugsched_lock);
+	if (!ret)
+		h->superseded_by(THIS_MODULE->name);
+	mutex_unlock(h->lock);
+	if (ret) {
+		pr_err("the takeover from %s failed (see above): %s keeps running\n", plugsched_predecessor, h->version);
+		return ret;
+	}
+	/* a sysfs writer that waited for the lock has returned (-ENODEV): the directory can go */
+	h->remove_sysfs();
+	for (i = 0; i < plugsched_nr_patches; i++)
+		plugsched_patches[i].from = NULL;
+	pr_info("took over from %s: %s runs, the built-in scheduler did not run in between; %s is inactive and can be unloaded\n",
+		plugsched_predecessor, plugsched_version, plugsched_predecessor);
+	ret = plugsched_create_sysfs();
+	if (!ret)
+		return 0;
+	/* not without its control files: back to the kernel's own scheduler */
+	pr_err("no sysfs directory (%d): restoring the built-in scheduler\n", ret);
+	mutex_lock(&plugsched_lock);
+	while (plugsched_switch(false))
+		msleep(100);
+	mutex_unlock(&plugsched_lock);
+	return ret;
+}
+
 static int __init plugsched_init(void)
 {
 	int ret;
@@ -445,18 +510,30 @@ static int __init plugsched_init(void)
 	plugsched_slots = kcalloc(nr_cpu_ids, sizeof(*plugsched_slots), GFP_KERNEL);
 	if (!plugsched_slots)
 		return -ENOMEM;
+	if (plugsched_predecessor[0]) {
+		ret = plugsched_get_predecessor();
+		if (ret) {
+			kfree(plugsched_slots);
+			return ret;
+		}
+	}
 	ret = plugsched_prepare_patches();
 	if (!ret)
 		ret = plugsched_build_ranges(plugsched_patches, plugsched_nr_patches);
 	if (!ret)
 		ret = plugsched_map_classes();
-	if (!ret)
+	if (!ret && plugsched_from)
+		plugsched_adopt_classes();
+	if (!ret && !plugsched_from)
 		ret = plugsched_create_sysfs();
-	if (!ret) {
+	if (!ret && plugsched_from) {
+		ret = plugsched_take_over();
+	} else if (!ret) {
 		mutex_lock(&plugsched_lock);
 		ret = plugsched_switch(true);
 		mutex_unlock(&plugsched_lock);
 	}
+	plugsched_release_predecessor();
 	if (ret) {
 		plugsched_release();
 		return ret;

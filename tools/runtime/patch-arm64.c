@@ -57,7 +57,6 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 	const struct plugsched_redirect *r = pp->r;
 	struct plugsched_arch_patch *a = &pp->arch;
 	unsigned long addr = (unsigned long)r->orig, size = pp->size, site, ftrace_site;
-	u64 target = plugsched_patch_target(r);
 	int i;
 
 	site = addr;
@@ -115,6 +114,15 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 		       r->name, r->sympos);
 		return -EINVAL;
 	}
+	return plugsched_arch_make_patch(pp);
+}
+
+/* The absolute branch to the module: it reaches anywhere. */
+static int plugsched_arch_make_patch(struct plugsched_patch *pp)
+{
+	struct plugsched_arch_patch *a = &pp->arch;
+	u64 target = plugsched_patch_target(pp->r);
+
 	a->jump[0] = PLUGSCHED_LDR_X16_8;
 	a->jump[1] = PLUGSCHED_BR_X16;
 	a->jump[2] = lower_32_bits(target);

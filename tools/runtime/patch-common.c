@@ -57,6 +57,7 @@ static int plugsched_prepare_patch(struct plugsched_patch *pp,
 
 	pp->r = r;
 	pp->patched = false;
+	pp->from = NULL;
 	ret = plugsched_function_size(r, &size);
 	if (ret)
 		return ret;
@@ -90,9 +91,10 @@ static int plugsched_recheck_patch(struct plugsched_patch *pp)
 /*
  * Inside stop_machine, on one CPU, before any entry of the switch is
  * written: does every entry hold exactly what the switch expects (the
- * kernel's saved bytes to install, our patch to roll back)? Anything else
- * belongs to someone who came after the checks (a kprobe's int3 at any byte,
- * an optprobe's jump) and writing over it would corrupt their code and ours.
+ * kernel's saved bytes to install, or in a takeover the predecessor's patch;
+ * our patch to roll back)? Anything else belongs to someone who came after
+ * the checks (a kprobe's int3 at any byte, an optprobe's jump) and writing
+ * over it would corrupt their code and ours.
  */
 static int plugsched_verify_entries(bool install)
 {
@@ -100,11 +102,15 @@ static int plugsched_verify_entries(bool install)
 
 	for (i = 0; i < plugsched_nr_patches; i++) {
 		const struct plugsched_patch *pp = &plugsched_patches[i];
+		const struct plugsched_patch *holder = install && pp->from ? pp->from : pp;
 
-		if (pp->patched == install || !plugsched_arch_patch_intact(pp)) {
+		if (pp->patched == install || (holder != pp && !holder->patched) ||
+		    !plugsched_arch_patch_intact(holder)) {
 			pr_err("%s,%lu: its entry does not hold %s; nothing was written\n",
 			       pp->r->name, pp->r->sympos,
-			       install ? "the kernel's bytes (a probe or a patch is there)" : "our jump any more");
+			       !install ? "our jump any more" :
+			       holder != pp ? "the predecessor's jump (a probe or a patch is there)" :
+			       "the kernel's bytes (a probe or a patch is there)");
 			return -EEXIST;
 		}
 	}
@@ -185,6 +191,9 @@ static int plugsched_map_entries(void)
 		unsigned long *found = bsearch(&page, va, nr_pages, sizeof(*va), plugsched_cmp_ulong);
 
 		pp->alias = plugsched_entries_map + (found - va) * PAGE_SIZE + offset_in_page(site);
+		/* a takeover may have to put the predecessor's patch back (same site) */
+		if (pp->from)
+			pp->from->alias = pp->alias;
 	}
 	ret = 0;
 out:
@@ -198,8 +207,11 @@ static void plugsched_unmap_entries(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < plugsched_nr_patches; i++)
+	for (i = 0; i < plugsched_nr_patches; i++) {
 		plugsched_patches[i].alias = NULL;
+		if (plugsched_patches[i].from)
+			plugsched_patches[i].from->alias = NULL;
+	}
 	if (plugsched_entries_map)
 		vunmap(plugsched_entries_map);
 	plugsched_entries_map = NULL;
@@ -210,8 +222,8 @@ static void plugsched_unmap_entries(void)
  * entry written in one pass through the alias, then every entry read back
  * through the kernel's own mapping, the one the CPUs execute. Anything but
  * the bytes just written (an alias of the wrong page would be a bug here)
- * puts the previous bytes back everywhere and fails the switch; the caller
- * then leaves the tables alone.
+ * puts the previous bytes back everywhere (in a takeover: the predecessor's
+ * patch) and fails the switch; the caller then leaves the tables alone.
  */
 static int plugsched_write_entries(bool install)
 {
@@ -228,8 +240,13 @@ static int plugsched_write_entries(bool install)
 			pr_err("%s,%lu: its entry does not read back what was written; undoing the switch\n",
 			       pp->r->name, pp->r->sympos);
 			for (i = 0; i < plugsched_nr_patches; i++) {
-				plugsched_arch_write_patch(&plugsched_patches[i], !install);
-				plugsched_patches[i].patched = !install;
+				struct plugsched_patch *undo = &plugsched_patches[i];
+
+				if (install && undo->from)
+					plugsched_arch_write_patch(undo->from, true);
+				else
+					plugsched_arch_write_patch(undo, !install);
+				undo->patched = !install;
 			}
 			return -EIO;
 		}

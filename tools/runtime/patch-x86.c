@@ -38,7 +38,6 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 	struct plugsched_arch_patch *a = &pp->arch;
 	unsigned long addr = (unsigned long)r->orig, size = pp->size, site, ftrace_site, off;
 	struct insn insn;
-	long rel;
 
 	site = addr;
 	/*
@@ -113,15 +112,24 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 		       r->name, r->sympos);
 		return -EINVAL;
 	}
-	rel = (long)r->mod - (long)(site + PLUGSCHED_JMP_SIZE);
-	if (rel != (s32)rel) {
+	memcpy(a->saved, a->site, PLUGSCHED_JMP_SIZE);
+	return plugsched_arch_make_patch(pp);
+}
+
+/* "jmp rel32" from the site to the module's body. */
+static int plugsched_arch_make_patch(struct plugsched_patch *pp)
+{
+	struct plugsched_arch_patch *a = &pp->arch;
+	long rel = (long)pp->r->mod - (long)(a->site + PLUGSCHED_JMP_SIZE);
+	s32 rel32 = rel;
+
+	if (rel != rel32) {
 		pr_err("%s,%lu: the module is out of reach of a 32-bit jump\n",
-		       r->name, r->sympos);
+		       pp->r->name, pp->r->sympos);
 		return -ERANGE;
 	}
-	memcpy(a->saved, a->site, PLUGSCHED_JMP_SIZE);
 	a->jump[0] = PLUGSCHED_JMP_OPCODE;
-	memcpy(&a->jump[1], &rel, sizeof(s32));
+	memcpy(&a->jump[1], &rel32, sizeof(rel32));
 	return 0;
 }
 

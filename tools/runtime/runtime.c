@@ -15,6 +15,7 @@
  *   requeue.c      every queued task moves to the arriving scheduler
  *   features.c     sched features carried over
  *   sympos.c       which same-named kernel symbols the module means (installer)
+ *   handover.c     upgrade in one switch: taking over from the running build
  *   control.c      install, rollback, sysfs, module init and exit
  */
 
@@ -43,4 +44,5 @@
 #include "requeue.c"
 #include "features.c"
 #include "sympos.c"
+#include "handover.c"
 #include "control.c"

@@ -6,9 +6,10 @@
  * supersedes: the redirected entries and every insider, whose kernel copies
  * stop being the scheduler's code (a task returning into one would run the
  * old code against data the module now owns). Their compiler clones and
- * .cold parts count too: a part lies outside [entry, entry + size). Before
- * the rollback, no task may hold an address of the module on its stack (the
- * module's text goes away).
+ * .cold parts count too: a part lies outside [entry, entry + size). In a
+ * takeover (handover.c) a task inside the predecessor's code counts too, as
+ * at the predecessor's own rollback. Before the rollback, no task may hold
+ * an address of the module on its stack (the module's text goes away).
  *
  * A walk that the unwinder cannot vouch for counts as busy: an unwinder
  * error, a walk that stops before the bottom of the stack, more frames than
@@ -264,11 +265,13 @@ struct plugsched_walk {
 	unsigned long last;	/* the last address seen: named when the walk is not vouched for */
 };
 
+static bool plugsched_in_predecessor(unsigned long addr);
+
 /* false stops the walk: a hit, the bottom of an idle task, or too many frames. */
 static bool plugsched_stack_entry(void *cookie, unsigned long addr)
 {
 	struct plugsched_walk *w = cookie;
-	bool busy = w->install ? plugsched_in_superseded(addr)
+	bool busy = w->install ? plugsched_in_superseded(addr) || plugsched_in_predecessor(addr)
 			       : within_module_core(addr, THIS_MODULE);
 
 	w->last = addr;

@@ -8,12 +8,13 @@
 #      nothing; `apt-get install ./<deb>` puts the scheduler into the running kernel and leaves
 #      its unit enabled and active; a second variant's package for the same kernel is refused and
 #      changes nothing; then `systemctl reboot`
-#   2. reboot, remove: the unit installed the scheduler again before ordinary services started
-#      and the boot guard was cleared; `apt-get remove` restores the built-in scheduler and
-#      leaves nothing on disk or in the kernel; the RPM's %post and %preun do the same under
-#      Debian's rpm; then poweroff
+#   2. reboot, upgrade, remove: the unit installed the scheduler again before ordinary services
+#      started and the boot guard was cleared; `apt-get install ./<next deb>` moves the kernel to
+#      the next version in one switch and unloads the old module; `apt-get remove` restores the built-in scheduler and
+#      leaves nothing on disk or in the kernel; the RPM's %post, upgrade and %preun do the same
+#      under Debian's rpm; then poweroff
 # host-test.env (on the payload disk) names VARIANT, RELEASE, DEB, OTHER_DEB, OTHER_RELEASE, TWIN_DEB,
-# TWIN_VARIANT, RPM, CORRUPT_DEB.
+# TWIN_VARIANT, RPM, CORRUPT_DEB, NEXT_DEB, NEXT_RPM, NEXT_VERSION.
 P=/run/host-test
 . "$P/lib.sh"
 . "$P/host-test.env"
@@ -126,12 +127,41 @@ check boot-guard-cleared "$(ls /var/lib/plugsched/$RELEASE 2>&1 | tr '\n' ' ')" 
 dmesg | grep -E "plugsched: (installed|restored)" | tail -2 | sed 's/^/PLUGSCHED-DMESG /'
 scenario_end
 
+# the next version over the running one: one switch from the old module to the new, no window on
+# the built-in scheduler; the old module is unloaded
+scenario_begin package-upgrade
+old=$(cat /sys/kernel/plugsched/module 2>&1)
+echo "PLUGSCHED-STEP apt-get install ./$NEXT_DEB over $(cat /sys/kernel/plugsched/version 2>&1) ($old)"
+out=$(apt-get install -y "$P/$NEXT_DEB" 2>&1); rc=$?
+check apt-upgrade "rc $rc: $(echo "$out" | grep -E 'plugsched-install|Unpacking|Setting up|^E:' | tr '\n' ' ')" [ "$rc" = 0 ]
+check next-version-live "$(cat /sys/kernel/plugsched/version 2>&1), enable $(cat /sys/kernel/plugsched/enable 2>&1)" \
+	sh -c "[ \"\$(cat /sys/kernel/plugsched/version)\" = '$VARIANT $NEXT_VERSION' ] && [ \"\$(cat /sys/kernel/plugsched/enable)\" = 1 ]"
+check in-one-switch "$(dmesg | grep 'plugsched: took over from' | tail -1)" \
+	sh -c "dmesg | grep -q 'plugsched: took over from $old: .* the built-in scheduler did not run in between'"
+check no-rollback-between "$(dmesg | grep -c 'plugsched: restored the built-in scheduler') rollbacks in this boot" \
+	[ "$(dmesg | grep -c 'plugsched: restored the built-in scheduler')" = 0 ]
+check old-module-unloaded "$(grep "^$old " /proc/modules)" sh -c "! grep -q '^$old ' /proc/modules"
+check new-module "$(cat /sys/kernel/plugsched/module 2>&1) (was $old)" [ "$(cat /sys/kernel/plugsched/module 2>/dev/null)" != "$old" ]
+check package-upgraded "dpkg: $(dpkg-query -W -f '${Version} ${db:Status-Status}' "$PKG" 2>&1)" \
+	sh -c "dpkg-query -W -f '\${Version} \${db:Status-Status}' '$PKG' | grep -q '^$NEXT_VERSION+.* installed\$'"
+check unit-active-after-upgrade "$(systemctl is-active "$UNIT" 2>&1)" [ "$(systemctl is-active "$UNIT" 2>&1)" = active ]
+# the system keeps scheduling: a burst of short processes on every CPU
+i=0
+while [ $i -lt 200 ]; do
+	/bin/true &
+	i=$((i + 1))
+done
+wait
+check schedules-after-upgrade "200 processes ran" true
+dmesg | grep -E "plugsched: (took over|installed the module's scheduler)" | tail -2 | sed 's/^/PLUGSCHED-DMESG /'
+scenario_end
+
 scenario_begin package-remove
 echo "PLUGSCHED-STEP apt-get remove $PKG"
 out=$(apt-get remove -y "$PKG" 2>&1); rc=$?
 check apt-remove "rc $rc: $(echo "$out" | grep -E 'plugsched-install|Removing|^E:' | tr '\n' ' ')" [ "$rc" = 0 ]
 check builtin-after-remove "$(dmesg | grep 'plugsched: restored' | tail -1)" [ ! -d /sys/kernel/plugsched ]
-check module-unloaded "$(grep '^scheduler ' /proc/modules)" sh -c "! grep -q '^scheduler ' /proc/modules"
+check module-unloaded "$(grep '^plugsched_' /proc/modules)" sh -c "! grep -q '^plugsched_' /proc/modules"
 check package-gone "dpkg: '$(installed_state "$PKG")'" not_installed "$PKG"
 check nothing-left "$(leftovers | tr '\n' ' ')" [ -z "$(leftovers)" ]
 check unit-inactive "$(systemctl is-active "$UNIT" 2>&1)" [ "$(systemctl is-active "$UNIT" 2>&1)" != active ]
@@ -145,6 +175,12 @@ out=$(rpm -i --nodeps "$P/$RPM" 2>&1); rc=$?
 check rpm-install "rc $rc: $(echo "$out" | grep -v 'should not be used directly' | tr '\n' ' ')" [ "$rc" = 0 ]
 check live-after-rpm-post "$(cat /sys/kernel/plugsched/version 2>&1)" sh -c "grep -q '^$VARIANT ' /sys/kernel/plugsched/version"
 check unit-active-after-rpm-post "$(systemctl is-active "$UNIT" 2>&1)" [ "$(systemctl is-active "$UNIT" 2>&1)" = active ]
+# rpm -U runs the new %post ($1 = 2: the takeover) before the old %preun ($1 = 1: nothing)
+old=$(cat /sys/kernel/plugsched/module 2>&1)
+out=$(rpm -U --nodeps "$P/$NEXT_RPM" 2>&1); rc=$?
+check rpm-upgrade "rc $rc: $(echo "$out" | grep -v 'should not be used directly' | tr '\n' ' ')" [ "$rc" = 0 ]
+check rpm-upgrade-live "$(cat /sys/kernel/plugsched/version 2>&1); $(grep "^$old " /proc/modules)" \
+	sh -c "[ \"\$(cat /sys/kernel/plugsched/version)\" = '$VARIANT $NEXT_VERSION' ] && ! grep -q '^$old ' /proc/modules"
 out=$(rpm -e "$PKG" 2>&1); rc=$?
 check rpm-erase "rc $rc: $(echo "$out" | tr '\n' ' ')" [ "$rc" = 0 ]
 check builtin-after-rpm-preun "$(dmesg | grep 'plugsched: restored' | tail -1)" [ ! -d /sys/kernel/plugsched ]

@@ -7,7 +7,7 @@
 # then one that was asleep elsewhere at the first walk. Each time the switch must be refused,
 # found under stop_machine for the right reason, and succeed once the task has moved on.
 
-RECHECK_DELAY=/sys/module/scheduler/parameters/precheck_delay_ms
+RECHECK_DELAY=/sys/module/$(cat /sys/kernel/plugsched/module 2>/dev/null || echo scheduler)/parameters/precheck_delay_ms
 
 # recheck_mark WHAT: a line in the kernel log; recheck_since WHAT prints what came after it
 recheck_mark() {

@@ -20,6 +20,16 @@ export function otherRelease(release: string): string {
   return other === release ? `${release}-other` : other;
 }
 
+/**
+ * The version of the build the guest upgrades to: the last number of the variant's version plus
+ * one (1.0.0 -> 1.0.1, 2.3 -> 2.4), or ".1" added when it ends in no number. Always later for
+ * dpkg and rpm.
+ */
+export function nextVersion(version: string): string {
+  const m = /^(.*?)(\d+)$/.exec(version);
+  return m ? `${m[1]}${Number(m[2]) + 1}` : `${version}.1`;
+}
+
 /** A second variant's name, for the package that conflicts with the installed one. */
 export function twinVariant(variant: string): string {
   return `${variant}-twin`;
@@ -35,13 +45,20 @@ export interface HostTestPayload {
   twinDeb: string;
   /** The variant's RPM, whose scriptlets the guest runs with Debian's rpm. */
   rpm: string;
+  /** The next version of the variant (a module built again with nextVersion()), as .deb and RPM: the upgrade. */
+  nextDeb: string;
+  nextRpm: string;
+  nextVersion: string;
 }
 
 /** host-test.env: what the guest script reads (pure; sorted, no host paths). */
-export function hostTestEnv(p: { variant: string; release: string; deb: string; otherDeb: string; twinDeb: string; rpm: string; corruptDeb: string }): string {
+export function hostTestEnv(p: HostTestPayload & { corruptDeb: string }): string {
   const vars: Record<string, string> = {
     CORRUPT_DEB: basename(p.corruptDeb),
     DEB: basename(p.deb),
+    NEXT_DEB: basename(p.nextDeb),
+    NEXT_RPM: basename(p.nextRpm),
+    NEXT_VERSION: p.nextVersion,
     OTHER_DEB: basename(p.otherDeb),
     OTHER_RELEASE: otherRelease(p.release),
     RELEASE: p.release,
@@ -64,6 +81,8 @@ export async function makePayloadDisk(workspaceRoot: string, p: HostTestPayload,
   copyFileSync(p.otherDeb, join(dir, basename(p.otherDeb)));
   copyFileSync(p.twinDeb, join(dir, basename(p.twinDeb)));
   copyFileSync(p.rpm, join(dir, basename(p.rpm)));
+  copyFileSync(p.nextDeb, join(dir, basename(p.nextDeb)));
+  copyFileSync(p.nextRpm, join(dir, basename(p.nextRpm)));
   // a download cut short: the first half of the real package
   const corrupt = join(dir, `corrupt-${basename(p.deb)}`);
   copyFileSync(p.deb, corrupt);

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { ensureDevel } from '../../kernel/devel';
+import { buildModule } from '../../module/build-module';
 import { buildPackages } from '../../package/build-packages';
 import { PlugschedError } from '../../util/errors';
 import { toolPath } from '../../util/tools';
 import { guestProgram } from '../../vm/helpers';
-import { makePayloadDisk, otherRelease, runHostTest, twinVariant } from '../../vm/host-test';
+import { makePayloadDisk, nextVersion, otherRelease, runHostTest, twinVariant } from '../../vm/host-test';
 import { ensureDebianRootfs } from '../../vm/rootfs';
 import type { ExecutorResult } from '../kernel-step';
 import { runSchedulerStep } from '../scheduler-step';
@@ -38,13 +39,23 @@ export default async function hostTestExecutor(options: HostTestOptions, context
       const summary = join(workspaceRoot, 'dist', 'kernels', kernel.id, 'boundary', 'summary.md');
       const resolver = await guestProgram(toolPath(workspaceRoot, 'installer', 'symbol-resolve.c'), devel.arch);
       const sources = { ko: join(outDir, 'scheduler.ko'), installer: toolPath(workspaceRoot, 'installer', 'plugsched-install'), resolver, boundarySummary: existsSync(summary) ? readFileSync(summary, 'utf8') : '' };
-      const pkg = (variant: string, release: string, dir: string) =>
-        buildPackages({ variant, version: scheduler.version, description: scheduler.description, kernelId: kernel.id, release, arch: devel.arch }, sources, join(work, dir), () => undefined);
+      const pkg = (variant: string, release: string, dir: string, version = scheduler.version, ko = sources.ko) =>
+        buildPackages({ variant, version, description: scheduler.description, kernelId: kernel.id, release, arch: devel.arch }, { ...sources, ko }, join(work, dir), () => undefined);
       const otherDeb = (await pkg(scheduler.name, other, 'other')).deb;
       const twinDeb = (await pkg(twinVariant(scheduler.name), devel.kernelRelease, 'twin')).deb;
-      const disk = await makePayloadDisk(workspaceRoot, { variant: scheduler.name, release: devel.kernelRelease, deb: join(packages, deb), otherDeb, twinDeb, rpm: join(packages, rpm) }, work);
+      // the upgrade: the same sources built again as the next version (another module, another name)
+      const next = { ...scheduler, version: nextVersion(scheduler.version) };
+      const nextKo = join(work, 'next', 'scheduler.ko');
+      log(`host-test: building ${scheduler.name} ${next.version}, the upgrade the guest installs over ${scheduler.version}`);
+      await buildModule({ srcDir: join(outDir, 'src'), outKo: nextKo, devel, scheduler: next, kernelId: kernel.id, log });
+      const nextPackages = await pkg(scheduler.name, devel.kernelRelease, 'next-packages', next.version, nextKo);
+      const disk = await makePayloadDisk(
+        workspaceRoot,
+        { variant: scheduler.name, release: devel.kernelRelease, deb: join(packages, deb), otherDeb, twinDeb, rpm: join(packages, rpm), nextDeb: nextPackages.deb, nextRpm: nextPackages.rpm, nextVersion: next.version },
+        work,
+      );
       const cpus = options.cpus ?? 2;
-      log(`host-test: booting Debian ${kernel.suite ?? ''} with systemd on ${devel.kernelRelease} in QEMU (${cpus} vCPUs); the guest installs ${deb} with apt, reboots, removes it`.replace('  ', ' '));
+      log(`host-test: booting Debian ${kernel.suite ?? ''} with systemd on ${devel.kernelRelease} in QEMU (${cpus} vCPUs); the guest installs ${deb} with apt, reboots, upgrades it to ${next.version}, removes it`.replace('  ', ' '));
       const { run, verdict } = await runHostTest({ rootfs, payloadDisk: disk, cpus, memMiB: options.memory ?? 1024, logFile: join(outDir, 'host-test.log'), log });
       for (const s of verdict.scenarios) {
         log(`  ${s.status === 'pass' ? 'pass' : s.status.toUpperCase()} ${s.name} (${s.ms ?? '?'} ms)`);
