@@ -178,7 +178,7 @@ describe('scheduler modules for Debian 6.1', () => {
     const j = JSON.parse(readFileSync(join(a.dir, 'dist', 'schedulers', 'scheduler-x86', 'host-test.json'), 'utf8'));
     expect(j.pass).toBe(true);
     expect(j.boots).toBe(2);
-    expect(j.scenarios.map((s: { name: string; status: string }) => `${s.name} ${s.status}`)).toEqual(['package-install pass', 'after-reboot pass', 'package-upgrade pass', 'package-remove pass', 'rpm-scriptlets pass']);
+    expect(j.scenarios.map((s: { name: string; status: string }) => `${s.name} ${s.status}`)).toEqual(['package-install pass', 'after-reboot pass', 'package-upgrade pass', 'remove-during-switch pass', 'package-remove pass', 'rpm-scriptlets pass']);
     const check = (scenario: string, name: string) => j.scenarios.find((s: { name: string }) => s.name === scenario).checks.find((c: { name: string }) => c.name === name);
     expect(check('package-install', 'corrupt-deb-refused').evidence).toMatch(/rc 100: E: /);
     expect(check('package-install', 'other-kernel-refused').evidence).toContain('Depends: linux-image-6.1.0-0-cloud-amd64');
@@ -194,6 +194,8 @@ describe('scheduler modules for Debian 6.1', () => {
     expect(check('package-upgrade', 'old-module-unloaded').pass).toBe(true);
     expect(check('package-upgrade', 'no-rollback-between').pass).toBe(true);
     expect(check('rpm-scriptlets', 'rpm-upgrade-live').pass).toBe(true);
+    expect(check('remove-during-switch', 'removal-refused').evidence).toMatch(/another plugsched-install \(pid \d+\) is installing or removing/);
+    expect(check('remove-during-switch', 'package-kept').pass).toBe(true);
     expect(check('package-remove', 'nothing-left').pass).toBe(true);
     expect(check('rpm-scriptlets', 'live-after-rpm-post').evidence).toMatch(/^scheduler-x86 /);
     expect(check('rpm-scriptlets', 'rpm-nothing-left').pass).toBe(true);

@@ -131,8 +131,16 @@ scenario_end
 # the built-in scheduler; the old module is unloaded
 scenario_begin package-upgrade
 old=$(cat /sys/kernel/plugsched/module 2>&1)
-echo "PLUGSCHED-STEP apt-get install ./$NEXT_DEB over $(cat /sys/kernel/plugsched/version 2>&1) ($old)"
+echo "PLUGSCHED-STEP apt-get install ./$NEXT_DEB over $(cat /sys/kernel/plugsched/version 2>&1) ($old), under load"
+# a busy loop per CPU runs through the upgrade: the switch moves them from one scheduler to the next
+load=
+for c in $(seq "$(nproc)"); do
+	sh -c 'while :; do :; done' &
+	load="$load $!"
+done
 out=$(apt-get install -y "$P/$NEXT_DEB" 2>&1); rc=$?
+kill $load 2>/dev/null
+wait $load 2>/dev/null
 check apt-upgrade "rc $rc: $(echo "$out" | grep -E 'plugsched-install|Unpacking|Setting up|^E:' | tr '\n' ' ')" [ "$rc" = 0 ]
 check next-version-live "$(cat /sys/kernel/plugsched/version 2>&1), enable $(cat /sys/kernel/plugsched/enable 2>&1)" \
 	sh -c "[ \"\$(cat /sys/kernel/plugsched/version)\" = '$VARIANT $NEXT_VERSION' ] && [ \"\$(cat /sys/kernel/plugsched/enable)\" = 1 ]"
@@ -156,11 +164,35 @@ check schedules-after-upgrade "200 processes ran" true
 dmesg | grep -E "plugsched: (took over|installed the module's scheduler)" | tail -2 | sed 's/^/PLUGSCHED-DMESG /'
 scenario_end
 
+# one install or uninstall at a time: a removal while a rollback's switch is in progress is refused
+# and changes nothing (the runtime's test hook holds the switch between its two stack walks)
+scenario_begin remove-during-switch
+mod=$(cat /sys/kernel/plugsched/module 2>/dev/null)
+echo 20000 > "/sys/module/$mod/parameters/precheck_delay_ms"
+dmesg -C
+"/usr/lib/plugsched/$RELEASE/plugsched-install" uninstall > "$STATE/first-uninstall.log" 2>&1 &
+first=$!
+i=0
+while ! dmesg | grep -q 'plugsched: test hook: the walk before stop_machine is done' && [ $i -lt 100 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+out=$(apt-get remove -y "$PKG" 2>&1); rc=$?
+check removal-refused "rc $rc: $(echo "$out" | grep -E 'plugsched-install|not removed|^E:' | head -3 | tr '\n' ' ')" \
+	sh -c "[ $rc != 0 ] && echo \"\$1\" | grep -q 'another plugsched-install (pid $first) is installing or removing a scheduler right now; nothing was done'" sh "$out"
+check package-kept "dpkg: $(installed_state "$PKG")" [ "$(installed_state "$PKG")" = installed ]
+wait $first
+rc=$?
+check first-finishes "rc $rc: $(tr '\n' ' ' < "$STATE/first-uninstall.log")" [ "$rc" = 0 ]
+check builtin-after-first "$(dmesg | grep 'plugsched: restored' | tail -1)" [ ! -d /sys/kernel/plugsched ]
+scenario_end
+
 scenario_begin package-remove
 echo "PLUGSCHED-STEP apt-get remove $PKG"
 out=$(apt-get remove -y "$PKG" 2>&1); rc=$?
 check apt-remove "rc $rc: $(echo "$out" | grep -E 'plugsched-install|Removing|^E:' | tr '\n' ' ')" [ "$rc" = 0 ]
-check builtin-after-remove "$(dmesg | grep 'plugsched: restored' | tail -1)" [ ! -d /sys/kernel/plugsched ]
+# the scheduler was restored by the uninstall above; the package's removal finds nothing to restore
+check builtin-after-remove "$(ls /sys/kernel/plugsched 2>&1 | head -1)" [ ! -d /sys/kernel/plugsched ]
 check module-unloaded "$(grep '^plugsched_' /proc/modules)" sh -c "! grep -q '^plugsched_' /proc/modules"
 check package-gone "dpkg: '$(installed_state "$PKG")'" not_installed "$PKG"
 check nothing-left "$(leftovers | tr '\n' ' ')" [ -z "$(leftovers)" ]

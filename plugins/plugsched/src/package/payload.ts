@@ -129,7 +129,7 @@ export function preRemove(p: PackageInput): string {
   return [
     `if [ "$(uname -r)" = "${p.release}" ]; then`,
     `\tif ! ${dir}/plugsched-install uninstall --if-installed; then`,
-    `\t\techo "scheduler-${p.variant}: not removed: the running kernel still uses its scheduler (see above); the package stays installed and its scheduler live; remove it again once that task has moved on" >&2`,
+    `\t\techo "scheduler-${p.variant}: not removed: the running kernel still uses its scheduler (see above); the package stays installed and its scheduler live; remove it again once the cause named above has gone (a task inside its code, another install or removal running)" >&2`,
     '\t\texit 1',
     '\tfi',
     'fi',
