@@ -24,7 +24,7 @@ scenario_live_update() {
 	check uninstall "$out" [ $rc = 0 ]
 	msg=$(dmesg | grep "function entries restored byte for byte" | tail -1)
 	check entries-restored "$msg" sh -c 'set -- $(dmesg | grep "function entries restored byte for byte" | tail -1 | sed "s/.*plugsched: //"); [ "$1" = "$3" ] && [ "$1" -gt 100 ]'
-	check module-gone "$(grep -c ^scheduler /proc/modules)" sh -c "! grep -q ^scheduler /proc/modules"
+	check module-gone "$(grep -c ^plugsched_ /proc/modules)" sh -c "! grep -q ^plugsched_ /proc/modules"
 	before=$(progress)
 	sleep 2
 	after=$(progress)

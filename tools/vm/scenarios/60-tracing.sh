@@ -66,7 +66,7 @@ scenario_tracing() {
 	check function-tracer-no-warn "rc=$rc warnings $warns0 -> $warns" [ $rc = 0 -a "$warns" = "$warns0" ]
 
 	# forced unload while installed: the module rolls back before its text goes
-	rmmod -f scheduler 2>/dev/null; rc=$?
+	rmmod -f "$(cat /sys/kernel/plugsched/module)" 2>/dev/null; rc=$?
 	msg=$(dmesg | grep "plugsched: restored the built-in scheduler" | tail -1)
 	check force-unload-rolls-back "rc=$rc $msg" [ ! -d /sys/kernel/plugsched -a -n "$msg" ]
 	echo "tracing: BPF fentry not tried: the guest has no BPF loader (bpftool) without new tooling"

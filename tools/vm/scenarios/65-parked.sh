@@ -26,7 +26,7 @@ scenario_parked() {
 	check install-refused "$out" [ $rc != 0 ]
 	msg=$(dmesg | grep "install failed" | tail -1)
 	check install-names-task-and-function "$msg" sh -c "echo '$msg' | grep -q 'uffd-park/$PARK_TID is inside .*sched_getaffinity'"
-	check nothing-half-done "$(ls /sys/kernel/plugsched 2>&1); $(grep -c ^scheduler /proc/modules)" sh -c '[ ! -d /sys/kernel/plugsched ] && ! grep -q ^scheduler /proc/modules'
+	check nothing-half-done "$(ls /sys/kernel/plugsched 2>&1); $(grep -c ^plugsched_ /proc/modules)" sh -c '[ ! -d /sys/kernel/plugsched ] && ! grep -q ^plugsched_ /proc/modules'
 	unpark
 	check syscall-completed "$(cat /tmp/park.log)" [ "$PARK_RC" = 0 ]
 	sched_install; rc=$?
@@ -45,6 +45,6 @@ scenario_parked() {
 	check syscall-completed-in-module "$(cat /tmp/park.log)" [ "$PARK_RC" = 0 ]
 	sched_uninstall; rc=$?
 	check rolls-back-once-moved-on "$out" [ $rc = 0 ]
-	check module-gone "$(grep -c ^scheduler /proc/modules)" sh -c "! grep -q ^scheduler /proc/modules"
+	check module-gone "$(grep -c ^plugsched_ /proc/modules)" sh -c "! grep -q ^plugsched_ /proc/modules"
 	scenario_end
 }
