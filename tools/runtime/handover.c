@@ -40,6 +40,7 @@ extern const char plugsched_version[];
 extern const char plugsched_variant[];
 
 struct plugsched_handover {
+	/* first, in every version: the only member read before it is known to match */
 	unsigned int abi;
 	size_t patch_size, arch_patch_size, class_size;
 	const char *variant;
@@ -126,12 +127,17 @@ static int plugsched_get_predecessor(void)
 		return -ENOENT;
 	}
 	h = *found;
-	if (h->abi != PLUGSCHED_HANDOVER_ABI || h->patch_size != sizeof(struct plugsched_patch) ||
+	if (h->abi != PLUGSCHED_HANDOVER_ABI) {
+		pr_err("cannot take over from %s: it was built by another plugsched-nx runtime (handover %u, this one %u); uninstall it, then install this one\n",
+		       name, h->abi, PLUGSCHED_HANDOVER_ABI);
+		goto refuse;
+	}
+	if (h->patch_size != sizeof(struct plugsched_patch) ||
 	    h->arch_patch_size != sizeof(struct plugsched_arch_patch) ||
 	    h->class_size != sizeof(struct plugsched_class) ||
 	    h->nr_classes != ARRAY_SIZE(plugsched_classes)) {
-		pr_err("cannot take over from %s (%s): it was built by another plugsched-nx runtime (handover %u, this one %u); uninstall it, then install this one\n",
-		       name, h->version, h->abi, PLUGSCHED_HANDOVER_ABI);
+		pr_err("cannot take over from %s (%s): it was built for other structures (a runtime of another architecture or configuration); uninstall it, then install this one\n",
+		       name, h->version);
 		goto refuse;
 	}
 	if (strcmp(h->variant, plugsched_variant)) {
