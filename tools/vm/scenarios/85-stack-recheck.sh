@@ -7,7 +7,10 @@
 # then one that was asleep elsewhere at the first walk. Each time the switch must be refused,
 # found under stop_machine for the right reason, and succeed once the task has moved on.
 
-RECHECK_DELAY=/sys/module/$(cat /sys/kernel/plugsched/module 2>/dev/null || echo scheduler)/parameters/precheck_delay_ms
+# recheck_delay MS: the loaded module's test hook (the module has a name of its own per build)
+recheck_delay() {
+	echo "$1" > "/sys/module/$(cat /sys/kernel/plugsched/module)/parameters/precheck_delay_ms"
+}
 
 # recheck_mark WHAT: a line in the kernel log; recheck_since WHAT prints what came after it
 recheck_mark() {
@@ -55,7 +58,7 @@ scenario_stack_recheck() {
 	line=$(dmesg | grep "plugsched: stack check: .* walked before stop_machine" | tail -1 | sed 's/.*plugsched: //')
 	check walked-before "$line" sh -c "dmesg | grep 'plugsched: stack check: .* walked before stop_machine' | tail -1 | grep -q 'check: [1-9][0-9]* tasks walked before'"
 	echo 0 > /sys/kernel/plugsched/enable
-	echo 2000 > $RECHECK_DELAY
+	recheck_delay 2000
 
 	# forked between the two walks
 	rm -f /tmp/park-release /tmp/park.log
@@ -80,7 +83,7 @@ scenario_stack_recheck() {
 	recheck_release
 	check switches-once-free-2 "enable $(cat /sys/kernel/plugsched/enable) $(cat /tmp/recheck.err)" [ "$(cat /sys/kernel/plugsched/enable)" = 1 ]
 
-	echo 0 > $RECHECK_DELAY
+	recheck_delay 0
 	sched_uninstall; rc=$?
 	check rollback "$out" [ $rc = 0 ]
 	workload_stop
