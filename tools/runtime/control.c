@@ -452,6 +452,24 @@ static void plugsched_release(void)
 }
 
 /*
+ * Restore the built-in scheduler when the module's text must go (a forced
+ * unload, a takeover that cannot keep its control files), however long it
+ * takes. A task inside module code moves on; bytes someone else put on an
+ * entry (a probe) stay until they remove them. Either way the text cannot go
+ * while an entry jumps into it: wait, and say so. Process context.
+ */
+static void plugsched_roll_back_for_good(const char *why, const char *waiting)
+{
+	mutex_lock(&plugsched_lock);
+	while (plugsched_installed && plugsched_switch(false)) {
+		pr_err_ratelimited("%s: the rollback failed (see above); %s until it succeeds: let the named task move on, or remove the probe or patch on the named function\n",
+				   why, waiting);
+		msleep(100);
+	}
+	mutex_unlock(&plugsched_lock);
+}
+
+/*
  * Module init with predecessor=<name>: one switch from the predecessor's
  * scheduler to this one's (handover.c), under the predecessor's lock so that
  * nobody rolls it back meanwhile. Then the predecessor's sysfs directory
@@ -496,10 +514,7 @@ static int plugsched_take_over(void)
 		return 0;
 	/* not without its control files: back to the kernel's own scheduler */
 	pr_err("no sysfs directory (%d): restoring the built-in scheduler\n", ret);
-	mutex_lock(&plugsched_lock);
-	while (plugsched_switch(false))
-		msleep(100);
-	mutex_unlock(&plugsched_lock);
+	plugsched_roll_back_for_good("no sysfs directory after the takeover", "module init waits and retries");
 	return ret;
 }
 
@@ -551,17 +566,7 @@ static void __exit plugsched_exit(void)
 	 * The text must not go while any entry jumps into it, so roll back,
 	 * and keep trying (rmmod waits) while a task is inside module code.
 	 */
-	mutex_lock(&plugsched_lock);
-	while (plugsched_installed && plugsched_switch(false)) {
-		/*
-		 * A task inside module code moves on; bytes someone else put on
-		 * an entry (a probe) stay until they remove them. Either way the
-		 * text cannot go while an entry jumps into it: wait, and say so.
-		 */
-		pr_err_ratelimited("forced unload: the rollback failed (see above); rmmod waits and retries until it succeeds: let the named task move on, or remove the probe or patch on the named function\n");
-		msleep(100);
-	}
-	mutex_unlock(&plugsched_lock);
+	plugsched_roll_back_for_good("forced unload", "rmmod waits and retries");
 	/*
 	 * No reader in module code any more, and every RCU callback queued by
 	 * module code (a variant may add functions that the kernel does not

@@ -45,7 +45,10 @@ export function hashTree(dir: string): string {
     .filter((e) => e.isFile())
     .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
     .sort();
-  for (const f of files) h.update(`${f}\0${readFileSync(join(dir, f)).length}\0`).update(readFileSync(join(dir, f)));
+  for (const f of files) {
+    const content = readFileSync(join(dir, f));
+    h.update(`${f}\0${content.length}\0`).update(content);
+  }
   return h.digest('hex');
 }
 
