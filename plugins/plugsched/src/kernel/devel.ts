@@ -10,7 +10,7 @@ import { codeHash } from '../util/code-closure';
 import type { KernelArch } from '../util/host-arch';
 import { compilerFromConfig } from '../toolchain/toolchain';
 import { isRealSystemMap, relativeFrom, relocateMakefile } from './tree-facts';
-import { unpackDeb, unpackRpm } from './unpack';
+import { unpackDeb, unpackDebFirst, unpackRpm } from './unpack';
 
 const DEVEL_ROLES: PackageRole[] = ['headers', 'kbuild', 'image', 'debug'];
 
@@ -97,7 +97,11 @@ export function locateDevel(root: string, release: string): Omit<DevelManifest, 
 async function buildDevel(cfg: KernelConfig, pkgs: FetchedPackage[], entry: string, log: Logger): Promise<void> {
   const root = join(entry, 'root');
   for (const p of pkgs) {
-    if (p.fileName.endsWith('.deb')) await unpackDeb(p.path, root, debMembers(p.role), log);
+    if (p.fileName.endsWith('.deb')) {
+      // Debian's debug package: its System.map and vmlinux lead the archive; stop reading there
+      const first = p.role === 'debug' ? [`./usr/lib/debug/boot/System.map-${cfg.release}`, `./usr/lib/debug/boot/vmlinux-${cfg.release}`] : [];
+      if (first.length === 0 || !(await unpackDebFirst(p.path, root, first, log))) await unpackDeb(p.path, root, debMembers(p.role), log);
+    }
     else await unpackRpm(p.path, root, log);
   }
   relocate(root);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createReadStream, mkdirSync, statSync } from 'node:fs';
+import { createReadStream, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { PlugschedError } from '../util/errors';
 import { defaultLogger, startProgress, type Logger } from '../util/progress';
 import { requireTool, run } from '../util/run';
@@ -8,7 +9,7 @@ import { requireTool, run } from '../util/run';
  * Stream `file` (read here, so progress is exact) into a shell pipeline that
  * reads stdin. `$1`, `$2`... in the script are `args`.
  */
-function streamInto(file: string, script: string, args: string[], label: string, log: Logger): Promise<void> {
+function streamInto(file: string, script: string, args: string[], label: string, log: Logger, failWord = 'failed'): Promise<void> {
   const total = statSync(file).size;
   const progress = startProgress(label, total, log);
   return new Promise((resolvePromise, reject) => {
@@ -28,11 +29,12 @@ function streamInto(file: string, script: string, args: string[], label: string,
     input.pipe(child.stdin);
     child.on('error', reject);
     child.on('close', (code) => {
+      input.destroy(); // a pipeline may stop reading early (unpackDebFirst)
       if (code === 0) {
         progress.finish();
         resolvePromise();
       } else {
-        progress.finish('failed');
+        progress.finish(failWord);
         reject(new PlugschedError(`Unpacking ${file.split('/').pop()} failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}. The file may be damaged (delete it and fetch again) or the disk may be full (df -h).`));
       }
     });
@@ -52,23 +54,66 @@ export function unpackDeb(deb: string, dest: string, members: string[] = [], log
 }
 
 /**
+ * Which members of a kernel tarball the source entry holds (tar patterns; `*` first is the tarball's
+ * top directory): every top-level file and directory except the bodies of drivers/, sound/,
+ * samples/ and Documentation/, whose Kconfig files stay so that kbuild configures the tree.
+ * Nothing here reads those bodies (collect compiles kernel/sched with the kernel's kbuild, extract
+ * copies kernel/sched), and they are 1 GB of the 1.3 GB a 6.1 tree unpacks to. Every pattern
+ * matches in any Linux tree (tar fails on one that matches nothing): no other top-level name
+ * starts with d, D, sa or so.
+ */
+export const TREE_MEMBERS = [
+  '--wildcards',
+  '--no-wildcards-match-slash',
+  '*/[!dsD]*',
+  '*/s[!ao]*',
+  '--wildcards-match-slash',
+  '*/drivers/*Kconfig*',
+  '*/sound/*Kconfig*',
+  '*/samples/*Kconfig*',
+  '*/Documentation/*Kconfig*',
+];
+
+/**
+ * Unpack the named members (exact paths such as './usr/lib/debug/boot/vmlinux-6.1.0-1-amd64') of a
+ * .deb and stop reading as soon as all of them are out: the debug package's vmlinux comes first in
+ * its data archive, ahead of a gigabyte of module debug files nothing here reads. Resolves false,
+ * with nothing left in `dest` of those members, when one of them is not in the package (another
+ * layout), so the caller can fall back to unpackDeb with patterns.
+ */
+export async function unpackDebFirst(deb: string, dest: string, members: string[], log: Logger = defaultLogger): Promise<boolean> {
+  requireTool('dpkg-deb', 'dpkg', 'unpack Debian packages');
+  mkdirSync(dest, { recursive: true });
+  // tar's status is the pipeline's: dpkg-deb is cut off by the broken pipe once tar has what it needs
+  const script = 'set +o pipefail; cat | dpkg-deb --fsys-tarfile /dev/stdin 2> >(grep -v "Broken pipe" >&2) | tar -x --no-same-owner --occurrence=1 -C "$1" "${@:2}"';
+  try {
+    await streamInto(deb, script, [dest, ...members], `unpack ${members.map((m) => m.split('/').pop()).join(', ')} from ${deb.split('/').pop()}`, log, 'not there, unpacking by pattern');
+    return true;
+  } catch {
+    for (const m of members) rmSync(join(dest, m), { force: true });
+    return false;
+  }
+}
+
+/**
  * The source tarball inside a linux-source .deb, unpacked straight into
- * `dest` without writing the tarball to disk; its top directory is stripped.
+ * `dest` without writing the tarball to disk; its top directory is stripped. xz decompresses
+ * with a thread per core (Debian's tarball is made of independent blocks).
  */
 export function unpackDebSourceTarball(deb: string, member: string, dest: string, log: Logger = defaultLogger): Promise<void> {
   requireTool('dpkg-deb', 'dpkg', 'unpack Debian packages');
   requireTool('xz', 'xz-utils', 'unpack the kernel source tarball');
   mkdirSync(dest, { recursive: true });
-  const script = 'cat | dpkg-deb --fsys-tarfile /dev/stdin | tar -xO -f - "$2" | tar -x --no-same-owner -a -J --strip-components=1 -C "$1"';
-  return streamInto(deb, script, [dest, member], `unpack ${member.split('/').pop()} from ${deb.split('/').pop()}`, log);
+  const script = 'cat | dpkg-deb --fsys-tarfile /dev/stdin | tar -xO -f - "$2" | tar -x --no-same-owner -I "xz -T0" --strip-components=1 -C "$1" "${@:3}"';
+  return streamInto(deb, script, [dest, member, ...TREE_MEMBERS], `unpack ${member.split('/').pop()} from ${deb.split('/').pop()}`, log);
 }
 
 /** Unpack a kernel tarball (.tar.xz/.gz/.zst/...), stripping its top directory. */
 export function unpackTarball(file: string, dest: string, log: Logger = defaultLogger): Promise<void> {
   mkdirSync(dest, { recursive: true });
   const comp = file.endsWith('.xz') ? '-J' : file.endsWith('.gz') || file.endsWith('.tgz') ? '-z' : file.endsWith('.zst') ? '--zstd' : file.endsWith('.bz2') ? '-j' : '';
-  const script = `tar -x --no-same-owner ${comp} --strip-components=1 -C "$1" -f -`;
-  return streamInto(file, script, [dest], `unpack ${file.split('/').pop()}`, log);
+  const script = `tar -x --no-same-owner ${comp} --strip-components=1 -C "$1" -f - "\${@:2}"`;
+  return streamInto(file, script, [dest, ...TREE_MEMBERS], `unpack ${file.split('/').pop()}`, log);
 }
 
 /** Unpack the payload of an RPM (binary or source) into `dest`. */
