@@ -83,7 +83,8 @@ export async function buildPackages(p: PackageInput, s: PackageSources, outDir: 
       '--define', '_buildhost plugsched-nx',
       '--define', 'use_source_date_epoch_as_buildtime 1',
       '--define', 'clamp_mtime_to_source_date_epoch 1',
-      '--define', '_binary_payload w9.gzdio',
+      // gzip level 6, for both packages: a ninth of level 9's time for the module, 1 % larger
+      '--define', '_binary_payload w6.gzdio',
       '--buildroot', buildroot,
       '--noclean',
       spec,
@@ -103,7 +104,7 @@ export async function buildPackages(p: PackageInput, s: PackageSources, outDir: 
     clampTimes(droot);
     const debName = `${packageName(p.variant)}_${p.version}+${p.release.replace(/[^A-Za-z0-9.+~]/g, '.')}_${packageArch(p).deb}.deb`;
     log(`build: dpkg-deb ${debName}`);
-    const d = await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', droot, join(work, debName)], { env });
+    const d = await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', droot, join(work, debName)], { env });
     if (d.code !== 0) throw new PlugschedError(`dpkg-deb failed for ${packageName(p.variant)}:\n${d.stderr.trim()}`);
 
     // publish both atomically into outDir
