@@ -4,8 +4,7 @@
  * same inputs give the same bytes wherever and whenever they are built.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, type Dirent, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, cpSync, type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { SchedulerConfig } from '../config/scheduler-config';
 import type { DevelTree } from '../kernel/devel';
@@ -17,6 +16,7 @@ import { checkArm64ModuleSchedule, readArm64LayoutHeader } from '../extract/spri
 import { PlugschedError } from '../util/errors';
 import { isHostArch } from '../util/host-arch';
 import { run } from '../util/run';
+import { compileCache, fixedWorkDir } from './compile-cache';
 import type { Logger } from '../util/progress';
 
 const SCHED = join('kernel', 'sched');
@@ -104,7 +104,7 @@ export interface BuildModuleOptions {
 }
 
 export async function buildModule(o: BuildModuleOptions): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), 'plugsched-module-'));
+  const { dir: work, release } = await fixedWorkDir(o.outKo);
   try {
     cpSync(o.srcDir, work, { recursive: true });
     const dir = join(work, SCHED);
@@ -115,7 +115,8 @@ export async function buildModule(o: BuildModuleOptions): Promise<void> {
     const ko = join(dir, `${name}.ko`);
     const prefixMap = [`-ffile-prefix-map=${work}/=`, `-ffile-prefix-map=${o.devel.root}/=`].join(' ');
     o.log(`module: make -C <devel tree> M=kernel/sched modules (${o.scheduler.name} for ${o.devel.kernelRelease}, module ${name})`);
-    const r = await run('make', ['-C', o.devel.buildDir, `M=${dir}`, ...(await compilerArgs(o.devel)), `-j${o.jobs ?? 2}`, 'KBUILD_MODPOST_WARN=1', `KCFLAGS=${prefixMap}`, 'KBUILD_BUILD_TIMESTAMP=', 'modules']);
+    const cc = await compilerArgs(o.devel);
+    const r = await run('make', ['-C', o.devel.buildDir, `M=${dir}`, ...cc.args, `-j${o.jobs ?? 2}`, 'KBUILD_MODPOST_WARN=1', `KCFLAGS=${prefixMap}`, 'KBUILD_BUILD_TIMESTAMP=', 'modules'], { env: { ...process.env, ...cc.env } });
     if (r.code !== 0) {
       const errors = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /error|Error/.test(l)).slice(0, 15).join('\n');
       throw new PlugschedError(`Building scheduler.ko for ${o.scheduler.name} failed:\n${errors || r.stderr.split('\n').slice(-15).join('\n')}\nThe variant's patches (${o.scheduler.patches.length}) are the usual cause: check them against dist/schedulers/${o.scheduler.name}/src.`);
@@ -127,18 +128,19 @@ export async function buildModule(o: BuildModuleOptions): Promise<void> {
     copyFileSync(ko, tmp);
     renameSync(tmp, o.outKo);
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    await release();
   }
 }
 
 /**
  * make CC= with the compiler the kernel was built with (toolchain/toolchain.ts, whose identity
- * the module target hashes), and ARCH=, CROSS_COMPILE= for a kernel of another architecture than
- * this machine's (an arm64 kernel built on amd64).
+ * the module target hashes) behind ccache (compile-cache.ts), and ARCH=, CROSS_COMPILE= for a
+ * kernel of another architecture than this machine's (an arm64 kernel built on amd64).
  */
-async function compilerArgs(devel: DevelTree): Promise<string[]> {
+async function compilerArgs(devel: DevelTree): Promise<{ args: string[]; env: Record<string, string> }> {
   const tc = await toolchainFor(devel.config, devel.arch);
-  return [...(isHostArch(devel.arch) ? [] : [`ARCH=${tc.arch}`, `CROSS_COMPILE=${tc.crossCompile}`]), `CC=${tc.cc}`];
+  const cache = compileCache(tc.cc);
+  return { args: [...(isHostArch(devel.arch) ? [] : [`ARCH=${tc.arch}`, `CROSS_COMPILE=${tc.crossCompile}`]), `CC=${cache.cc}`], env: cache.env };
 }
 
 /**
