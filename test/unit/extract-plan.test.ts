@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEdits } from '../../plugins/plugsched/src/extract/edits';
 import { planFileEdits, type FunctionAction, type VariableAction } from '../../plugins/plugsched/src/extract/plan';
-import { externDeclaration } from '../../plugins/plugsched/src/extract/variables';
+import { externDeclaration, tentativeToExtern } from '../../plugins/plugsched/src/extract/variables';
 import { symposHeader } from '../../plugins/plugsched/src/extract/extract-tree';
 
 const SRC = `#define CREATE_TRACE_POINTS
@@ -112,6 +112,48 @@ describe('extern declarations', () => {
   it('refuses forms it does not know', () => {
     expect(externDeclaration('static int a, b;', 'a')).toMatchObject({ ok: false, why: /several variables/ });
     expect(externDeclaration('DEFINE_FOO(bar);', 'bar')).toMatchObject({ ok: false, why: /DEFINE_FOO\(\)/ });
+  });
+});
+
+describe('tentative definitions of a shared variable', () => {
+  // debug.c and cpufreq_schedutil.c declare a variable ahead of its definition: once the definition is
+  // extern, the forward one would define a zero-filled copy in the module (the static one wins in C)
+  const TEXT = `static const struct seq_operations sched_debug_sops;
+
+static int sched_debug_open(struct inode *inode, struct file *filp)
+{
+\treturn seq_open(filp, &sched_debug_sops);
+}
+
+struct cpufreq_governor schedutil_gov;
+
+static const struct seq_operations sched_debug_sops = {
+\t.start = sched_debug_start,
+};
+
+struct cpufreq_governor schedutil_gov = {
+\t.name = "schedutil",
+};
+`;
+  const at = (needle: string, name: string) => ({ site: { name, nameOffset: TEXT.indexOf(needle) + needle.indexOf(name), fromMacro: false }, action: 'extern' as const });
+
+  it('become extern declarations with the definition', () => {
+    const plan = planFileEdits(TEXT, 'kernel/sched/debug.c', [], [at('sched_debug_sops = {', 'sched_debug_sops'), at('schedutil_gov = {', 'schedutil_gov')]);
+    expect(plan.problems).toEqual([]);
+    const out = applyEdits(TEXT, plan.edits);
+    expect(out).not.toMatch(/^static const struct seq_operations sched_debug_sops;$/m);
+    expect(out.match(/^extern const struct seq_operations sched_debug_sops;$/gm)).toHaveLength(2);
+    expect(out.match(/^extern struct cpufreq_governor schedutil_gov;$/gm)).toHaveLength(2);
+    expect(out).toContain('return seq_open(filp, &sched_debug_sops);');
+  });
+
+  it('are told from other declarations', () => {
+    expect(tentativeToExtern('static int counts[NR_CPUS];', 'counts')).toBe('extern int counts[NR_CPUS];');
+    expect(tentativeToExtern('extern int x;', 'x')).toBeNull();
+    expect(tentativeToExtern('int x = 1;', 'x')).toBeNull();
+    expect(tentativeToExtern('int xy;', 'x')).toBeNull();
+    expect(tentativeToExtern('int f(int x);', 'x')).toBeNull();
+    expect(tentativeToExtern('static int a, x;', 'x')).toBeNull();
   });
 });
 

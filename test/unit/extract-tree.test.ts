@@ -34,7 +34,7 @@ describe('the module Kbuild', () => {
     const { result, kbuild } = extract('units', ['kernel/sched/core.c', 'kernel/sched/fair.c', 'kernel/sched/rt.c']);
     expect(kbuild).toContain('\nscheduler-y := core.o fair.o rt.o\n');
     expect(result.problems).toEqual([]);
-    expect(result.files.filter((f) => f.startsWith('kernel/sched/plugsched/'))).toEqual(['kernel/sched/plugsched/redirect-files.h', 'kernel/sched/plugsched/redirect-names.h', 'kernel/sched/plugsched/sympos.h']);
+    expect(result.files.filter((f) => f.startsWith('kernel/sched/plugsched/'))).toEqual(['kernel/sched/plugsched/redirect-files.h', 'kernel/sched/plugsched/redirect-names.h', 'kernel/sched/plugsched/shared-variables.txt', 'kernel/sched/plugsched/sympos.h']);
     expect(extract('outside', ['kernel/sched/core.c', 'kernel/fork.c']).result.problems).toEqual([
       'kernels/k/boundary.yaml: units kernel/fork.c are not under kernel/sched/, where the module is built (its Kbuild); list only scheduler units there',
     ]);

@@ -6,7 +6,7 @@
 import { itemAt, topLevelItems, type CItem } from './c-items';
 import type { Edit } from './edits';
 import { REDIRECT_BODY_PREFIX } from './redirect-prefixes';
-import { externDeclaration } from './variables';
+import { externDeclaration, tentativeToExtern } from './variables';
 
 export type FunctionAction =
   /** insider or not otherwise touched: stays as written, editable */
@@ -160,7 +160,15 @@ function planVariable(text: string, items: CItem[], site: VariableSite, action: 
     edits.push({ start: item.start, end: removalEnd(text, item), text: '', why });
   } else if (action === 'extern') {
     const r = externDeclaration(itemText, site.name);
-    if (r.ok) edits.push({ start: item.start, end: item.end, text: r.text, why });
+    if (r.ok) {
+      edits.push({ start: item.start, end: item.end, text: r.text, why });
+      // its forward declarations (tentative definitions) must not define a copy either
+      for (const it of items) {
+        if (it === item || it.kind !== 'code' || it.bodyStart !== undefined) continue;
+        const decl = tentativeToExtern(text.slice(it.start, it.end), site.name);
+        if (decl !== null) edits.push({ start: it.start, end: it.end, text: decl, why: `declare ${site.name}` });
+      }
+    }
     // Made by a macro we cannot invert (NOKPROBE_SYMBOL, ATTRIBUTE_GROUPS): the module keeps its own copy.
     else if (site.fromMacro) return;
     else problems.push(`${file}: cannot share variable ${site.name} with the kernel: ${r.why}. Add it to privateVariables in boundary.yaml, or rewrite the definition.`);

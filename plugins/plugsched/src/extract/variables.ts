@@ -81,3 +81,18 @@ export function externDeclaration(item: string, name: string): ExternResult {
   const withoutStatic = decl.replace(/\bstatic\s+/g, '').replace(/\b__initdata\b\s*/g, '').trim();
   return { ok: true, text: `extern ${withoutStatic};` };
 }
+
+/**
+ * The extern declaration for a tentative definition of `name` ("static const struct
+ * seq_operations sched_debug_sops;", a forward declaration ahead of the real definition), or null
+ * when `item` is not one. Left as it is, it would define a zero-filled copy in the module once the
+ * real definition has become an extern declaration: in C the static one then wins.
+ */
+export function tentativeToExtern(item: string, name: string): string | null {
+  const text = item.trim();
+  if (!text.endsWith(';') || /^(extern|typedef)\b/.test(text) || /[=(){}]/.test(text)) return null;
+  const decl = text.replace(/;$/, '').trim();
+  if (splitArgs(decl).length > 1) return null;
+  if (!new RegExp(`\\b${name}\\s*(\\[[^\\]]*\\])?$`).test(decl)) return null;
+  return `extern ${decl.replace(/\bstatic\s+/g, '').trim()};`;
+}

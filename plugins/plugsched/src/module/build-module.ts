@@ -17,6 +17,7 @@ import { PlugschedError } from '../util/errors';
 import { isHostArch } from '../util/host-arch';
 import { run } from '../util/run';
 import { compileCache, fixedWorkDir } from './compile-cache';
+import { checkSharedVariables } from './shared-variables';
 import type { Logger } from '../util/progress';
 
 const SCHED = join('kernel', 'sched');
@@ -121,6 +122,7 @@ export async function buildModule(o: BuildModuleOptions): Promise<void> {
       const errors = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /error|Error/.test(l)).slice(0, 15).join('\n');
       throw new PlugschedError(`Building scheduler.ko for ${o.scheduler.name} failed:\n${errors || r.stderr.split('\n').slice(-15).join('\n')}\nThe variant's patches (${o.scheduler.patches.length}) are the usual cause: check them against dist/schedulers/${o.scheduler.name}/src.`);
     }
+    checkSharedVariables(dir, ko, o.scheduler.name);
     await checkSpringboard(dir, ko, o.scheduler.name, () => compilerMismatch(o.devel));
     await embedLinkAddresses(ko, o.devel, work);
     mkdirSync(join(o.outKo, '..'), { recursive: true });
