@@ -151,10 +151,15 @@ static int plugsched_stop_handler(void *data)
  */
 static unsigned int precheck_delay_ms;
 module_param(precheck_delay_ms, uint, 0600);
-MODULE_PARM_DESC(precheck_delay_ms, "test hook: milliseconds between the stack walk before stop_machine and stop_machine (first try)");
+MODULE_PARM_DESC(precheck_delay_ms, "test hook: milliseconds between the stack walk before stop_machine and stop_machine (first try whose walk passes)");
 
-/* One attempt; process context, plugsched_lock held. */
-static int plugsched_switch_once(bool install, struct plugsched_switch *s, int try)
+/*
+ * One attempt; process context, plugsched_lock held. The test hook holds
+ * the first attempt of a switch whose walk before stop_machine passes
+ * (*held tells): an earlier one may be refused by a task the test does not
+ * own (a process of its own polling loop caught mid-exec, unwalkable).
+ */
+static int plugsched_switch_once(bool install, struct plugsched_switch *s, bool *held)
 {
 	unsigned int cpu, n = 0;
 	int ret;
@@ -165,7 +170,8 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s, int t
 	ret = plugsched_precheck_stacks(install, current, &s->culprit_pid, s->culprit_comm, &s->where);
 	if (ret)
 		return ret;
-	if (try == 1 && READ_ONCE(precheck_delay_ms)) {
+	if (!*held && READ_ONCE(precheck_delay_ms)) {
+		*held = true;
 		/* the test waits for this line before it starts or wakes its task */
 		pr_info("test hook: the walk before stop_machine is done, waiting %u ms\n",
 			READ_ONCE(precheck_delay_ms));
@@ -214,6 +220,7 @@ static int plugsched_switch(bool install)
 	u64 start = ktime_get_ns(), end;
 	unsigned int i, intact;
 	int ret = 0, tries;
+	bool held = false;
 
 	if (install == plugsched_installed)
 		return 0;
@@ -233,7 +240,7 @@ static int plugsched_switch(bool install)
 		cond_resched();
 	}
 	for (tries = 1; tries <= PLUGSCHED_TRIES; tries++) {
-		ret = plugsched_switch_once(install, &s, tries);
+		ret = plugsched_switch_once(install, &s, &held);
 		if (ret != -EBUSY && ret != -EAGAIN)
 			break;
 		if (s.where && tries < PLUGSCHED_TRIES)

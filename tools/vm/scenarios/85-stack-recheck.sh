@@ -31,15 +31,17 @@ recheck_after_walk() {
 	done
 }
 
-# recheck_refused RESULT LOG REASON: the switch was refused and the first try's busy task was found for REASON
+# recheck_refused RESULT LOG REASON: the switch was refused and the test's task was first found for REASON
 recheck_refused() {
-	[ "$1" = refused ] && echo "$2" | grep -q "try 1: uffd-park/[0-9]* is inside .*(found under stop_machine: $3)"
+	[ "$1" = refused ] && echo "$2" | grep -q "try [0-9]*: uffd-park/[0-9]* is inside .*(found under stop_machine: $3)"
 }
 
-# recheck_switch WHAT: echo 1 with the delay on; RECHECK_RESULT switched|refused, RECHECK_LOG the try-1 line
+# recheck_switch WHAT: echo 1 with the delay on; RECHECK_RESULT switched|refused, RECHECK_LOG the
+# first try that names the test's task (an earlier try may have been refused by another task, such
+# as a process of the polling loop caught mid-exec: the hook then holds the next try)
 recheck_switch() {
 	if echo 1 > /sys/kernel/plugsched/enable 2>/tmp/recheck.err; then RECHECK_RESULT=switched; else RECHECK_RESULT=refused; fi
-	RECHECK_LOG=$(recheck_since "$1" | grep "plugsched: try 1: " | head -1 | sed 's/.*plugsched: //')
+	RECHECK_LOG=$(recheck_since "$1" | grep "plugsched: try [0-9]*: uffd-park/" | head -1 | sed 's/.*plugsched: //')
 	step "switch with a task parking meanwhile ($1): $RECHECK_RESULT"
 }
 
