@@ -148,6 +148,11 @@ sched_uninstall() {
 	return $rc
 }
 
+# feat_state NAME: NAME or NO_NAME, as the features file shows it now
+feat_state() {
+	tr ' ' '\n' < /sys/kernel/debug/sched/features | grep -xE "(NO_)?$1"
+}
+
 # the dmesg line of the last install or rollback, without its timestamp
 last_switch_line() {
 	dmesg | grep -E "plugsched: (installed|restored) " | tail -1 | sed "s/.*plugsched: //"

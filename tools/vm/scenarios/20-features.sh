@@ -3,11 +3,6 @@
 # LB_MIN turned on before the install is on in the module, TTWU_QUEUE turned off while installed is
 # off in the kernel after the rollback. Both are put back at the end.
 
-# feat_state NAME: NAME or NO_NAME, as the features file shows it now
-feat_state() {
-	tr ' ' '\n' < /sys/kernel/debug/sched/features | grep -xE "(NO_)?$1"
-}
-
 scenario_features() {
 	scenario_begin features
 	f=/sys/kernel/debug/sched/features

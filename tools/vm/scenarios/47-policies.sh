@@ -1,0 +1,88 @@
+# policies: every scheduling class and the cgroup controls keep their parameters and their
+# behaviour across the install and the rollback. Busy tasks (tools/vm/policies.c) started before
+# the install and running through both switches:
+#   CPU 0: a SCHED_OTHER task, a SCHED_IDLE task, and a task in a cgroup with cpu.idle 1
+#   CPU 1: a SCHED_OTHER task in a cgroup of cpu.weight 100, a SCHED_BATCH one in a cgroup of 400
+#   any CPU: a SCHED_DEADLINE task (20 ms every 100 ms) that always uses up its runtime
+# Before, during and after: each task's policy and parameters (sched_getattr), affinity and
+# core-scheduling cookie, and the groups' cpu.weight and cpu.idle read the same; over two seconds
+# the deadline task is held to its bandwidth (throttled once its runtime is spent), the idle
+# tasks get less than a fifth of what the normal task next to them gets, the 400-weight task more
+# than twice the 100-weight one; and a SCHED_FIFO task started on CPU 1 for the measurement is
+# throttled by the RT bandwidth (sched_rt_runtime_us): the CFS tasks there still run.
+
+policies_group() {
+	mkdir -p "/sys/fs/cgroup/$1" && echo "$2" > "/sys/fs/cgroup/$1/$3"
+}
+
+# policies_start: the busy tasks; their pids in POL_* (POL_ALL: all of them, in this order)
+policies_start() {
+	grep -q " /sys/fs/cgroup " /proc/mounts || mount -t cgroup2 none /sys/fs/cgroup
+	echo +cpu > /sys/fs/cgroup/cgroup.subtree_control
+	policies_group pol-w100 100 cpu.weight
+	policies_group pol-w400 400 cpu.weight
+	policies_group pol-idle 1 cpu.idle
+	policies spin 0 other 0 > /dev/null & POL_OTHER=$!
+	policies spin 0 idle > /dev/null & POL_IDLE=$!
+	sh -c 'echo $$ > /sys/fs/cgroup/pol-idle/cgroup.procs && exec policies spin 0 other 0' > /dev/null & POL_GIDLE=$!
+	sh -c 'echo $$ > /sys/fs/cgroup/pol-w100/cgroup.procs && exec policies spin 1 other 0' > /dev/null & POL_W100=$!
+	sh -c 'echo $$ > /sys/fs/cgroup/pol-w400/cgroup.procs && exec policies spin 1 batch 5' > /dev/null & POL_W400=$!
+	policies spin -1 deadline 20000 100000 100000 > /tmp/pol-dl.log 2>&1 & POL_DL=$!
+	POL_ALL="$POL_OTHER $POL_IDLE $POL_GIDLE $POL_W100 $POL_W400 $POL_DL"
+	sleep 1
+	# a core-scheduling cookie on the normal task, where the kernel has core scheduling
+	policies cookie $POL_OTHER
+	POL_COOKIE=$?
+}
+
+policies_stop() {
+	kill $POL_ALL 2>/dev/null
+	wait $POL_ALL 2>/dev/null
+	for g in pol-w100 pol-w400 pol-idle; do rmdir /sys/fs/cgroup/$g; done
+}
+
+# policies_params: every task's parameters and the groups' controls, a line each
+policies_params() {
+	for p in $POL_ALL; do policies show $p; done
+	for g in pol-w100/cpu.weight pol-w400/cpu.weight pol-idle/cpu.idle; do echo "$g=$(cat /sys/fs/cgroup/$g)"; done
+}
+
+# policies_behaviour PHASE: the checks of what each class does, over two seconds each
+policies_behaviour() {
+	set -- "$1" $(policies share 2000 $POL_ALL)
+	phase=$1 other=$2 idle=$3 gidle=$4 w100=$5 w400=$6 dl=$7
+	check "deadline-throttled-$phase" "the 20/100 ms deadline task ran ${dl}% of a CPU" sh -c "[ '$dl' -ge 10 ] && [ '$dl' -le 35 ]"
+	check "idle-yields-$phase" "CPU 0: SCHED_OTHER ${other}%, SCHED_IDLE ${idle}%, cpu.idle group ${gidle}%" sh -c "[ $((idle * 5)) -lt '$other' ] && [ $((gidle * 5)) -lt '$other' ]"
+	check "weights-$phase" "CPU 1: cpu.weight 100 ${w100}%, cpu.weight 400 (SCHED_BATCH) ${w400}%" [ "$w400" -gt $((w100 * 2)) ]
+	policies spin 1 fifo 1 > /dev/null & fifo=$!
+	sleep 0.5
+	set -- $(policies share 2000 $fifo $POL_W100 $POL_W400)
+	kill $fifo
+	wait $fifo 2>/dev/null
+	check "rt-throttled-$phase" "CPU 1: SCHED_FIFO ${1}%, the CFS tasks $(($2 + $3))%" sh -c "[ '$1' -ge 50 ] && [ $(($2 + $3)) -ge 1 ]"
+}
+
+scenario_policies() {
+	scenario_begin policies
+	policies_start
+	if [ "$POL_COOKIE" = 3 ]; then
+		step "no core scheduling in this kernel (CONFIG_SCHED_CORE off, or no SMT): no cookie to carry"
+	else
+		check cookie-set "PR_SCHED_CORE_CREATE on the SCHED_OTHER task: rc $POL_COOKIE" [ "$POL_COOKIE" = 0 ]
+	fi
+	policies_params > /tmp/pol.before
+	check started "$(grep -c '^policy=' /tmp/pol.before) tasks: $(grep -o 'policy=[A-Z_]*' /tmp/pol.before | tr '\n' ' ')" [ "$(grep -c '^policy=' /tmp/pol.before)" = 6 ]
+	policies_behaviour before
+	sched_install; rc=$?
+	check install "$out" [ $rc = 0 ]
+	policies_params > /tmp/pol.during
+	check params-during "$(diff /tmp/pol.before /tmp/pol.during | grep '^[-+][^-+]' | tr '\n' ' ')" cmp -s /tmp/pol.before /tmp/pol.during
+	policies_behaviour during
+	sched_uninstall; rc=$?
+	check rollback "$out" [ $rc = 0 ]
+	policies_params > /tmp/pol.after
+	check params-after "$(diff /tmp/pol.before /tmp/pol.after | grep '^[-+][^-+]' | tr '\n' ' ')" cmp -s /tmp/pol.before /tmp/pol.after
+	policies_behaviour after
+	policies_stop
+	scenario_end
+}
