@@ -9,8 +9,9 @@
  *     its own state of one redirected entry (where the patch goes, the
  *     kernel's bytes there, the patch to write), whose member "site" is the
  *     entry's first patched byte, and PLUGSCHED_PATCH_BYTES, how many bytes
- *     from there the patch covers;
- *   - in its .c file: the five functions below.
+ *     from there the patch covers, and PLUGSCHED_WRITE_STEPS, in how many
+ *     steps it is written;
+ *   - in its .c file: the seven functions below.
  * The generic code owns the other members of struct plugsched_patch, fills
  * them before the architecture sees the entry, and keeps pp->patched in step
  * with what plugsched_arch_write_patch() last wrote. An architecture may use
@@ -80,21 +81,25 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp);
 static int plugsched_arch_make_patch(struct plugsched_patch *pp);
 
 /*
- * Write the patch (install) or the saved kernel bytes (rollback) at the
- * entry prepared by plugsched_arch_prepare_patch(), through pp->alias, the
- * writable alias of its site, and make the new bytes visible to instruction
- * fetch by their kernel address as far as that takes more than
+ * Write step "step" (0 .. PLUGSCHED_WRITE_STEPS - 1, from the architecture's
+ * header) of the patch (install) or of the saved kernel bytes (rollback) at
+ * the entry prepared by plugsched_arch_prepare_patch(), through pp->alias,
+ * the writable alias of its site, and make the new bytes visible to
+ * instruction fetch by their kernel address as far as that takes more than
  * plugsched_arch_sync_core() on each CPU (arm64: clean and invalidate the
- * caches to the point of unification). Cannot fail: the caller reads every
- * entry back through the kernel's own mapping afterwards. The caller checked
- * just before, under the same stop_machine, that the entry holds what
- * plugsched_arch_patch_intact() expects. Inside stop_machine, on one CPU,
- * while every other CPU spins in the stop handler with interrupts off: must
- * not sleep, take text_mutex (the task waiting in stop_machine_cpuslocked()
- * holds it) or wait for another CPU. Other CPUs may fetch stale
- * instructions until plugsched_arch_sync_core().
+ * caches to the point of unification). The caller writes one step in every
+ * entry, then has every CPU run plugsched_arch_sync_core(), then the next
+ * step: whatever runs an entry between two steps (an NMI; stop_machine
+ * keeps everything else out) must meet code that works, the old, the new,
+ * or a trap the architecture handles. Cannot fail: the caller reads every
+ * entry back through the kernel's own mapping after the last step. The
+ * caller checked just before, under the same stop_machine, that the entry
+ * holds what plugsched_arch_patch_intact() expects. Inside stop_machine,
+ * on one CPU, while every other CPU spins in the stop handler with
+ * interrupts off: must not sleep, take text_mutex (the task waiting in
+ * stop_machine_cpuslocked() holds it) or wait for another CPU.
  */
-static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install);
+static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install, int step);
 
 /*
  * Whether the entry holds exactly what was last written there: the patch
@@ -112,5 +117,14 @@ static bool plugsched_arch_patch_intact(const struct plugsched_patch *pp);
  * must not sleep, affects the calling CPU only.
  */
 static void plugsched_arch_sync_core(void);
+
+/*
+ * At module load, before anything else (x86: the int3 handler of the text
+ * write), and at unload or a failed load, after the last write. Process
+ * context. An architecture that cannot switch safely on this machine
+ * refuses here with one pr_err() and a negative errno.
+ */
+static int plugsched_arch_init(void);
+static void plugsched_arch_exit(void);
 
 #endif /* PLUGSCHED_ARCH_H */

@@ -50,6 +50,8 @@ struct plugsched_switch {
 	int why;		/* where the culprit was found: enum plugsched_walk_why */
 	atomic_t queued;	/* tasks queued on all runqueues, counted before barrier 0 */
 	atomic_t arrived[PLUGSCHED_STEPS];
+	/* the writer's requests that every CPU serialize, and how many CPUs did so */
+	atomic_t sync_asked, sync_done;
 	u64 t0, t1, t2, tp0, tp1;
 };
 
@@ -69,6 +71,41 @@ static void plugsched_barrier(struct plugsched_switch *s, int step)
 	atomic_inc_return(&s->arrived[step]);
 	while (atomic_read_acquire(&s->arrived[step]) < s->nr_cpus)
 		cpu_relax();
+}
+
+/*
+ * Barrier 2: the CPUs that wait for the writer serialize their instruction
+ * stream whenever it asks (plugsched_sync_all), until it arrives too.
+ */
+static void plugsched_barrier_serving(struct plugsched_switch *s, int step)
+{
+	int served = 0, asked;
+
+	atomic_inc_return(&s->arrived[step]);
+	while (atomic_read_acquire(&s->arrived[step]) < s->nr_cpus) {
+		asked = atomic_read_acquire(&s->sync_asked);
+		if (asked != served) {
+			plugsched_arch_sync_core();
+			atomic_add(asked - served, &s->sync_done);
+			served = asked;
+		}
+		cpu_relax();
+	}
+}
+
+/*
+ * The writer (slot 0), between two steps of the text write: every CPU
+ * serializes its instruction stream, the writer waits until each has.
+ */
+static void plugsched_sync_all(void *data)
+{
+	struct plugsched_switch *s = data;
+	int asked = atomic_inc_return(&s->sync_asked);
+
+	plugsched_arch_sync_core();
+	while (atomic_read_acquire(&s->sync_done) < asked * (int)(s->nr_cpus - 1))
+		cpu_relax();
+	plugsched_nmi_test();
 }
 
 static int plugsched_stop_handler(void *data)
@@ -126,14 +163,14 @@ static int plugsched_stop_handler(void *data)
 
 		s->tp0 = ktime_get_ns();
 		/* every entry, or none: then the kernel stays as it was */
-		err = plugsched_write_entries(s->install);
+		err = plugsched_write_entries(s->install, plugsched_sync_all, s);
 		if (err)
 			s->ret = err;
 		else
 			plugsched_switch_classes(s->install);
 		s->tp1 = ktime_get_ns();
 	}
-	plugsched_barrier(s, 2);
+	plugsched_barrier_serving(s, 2);
 
 	plugsched_arch_sync_core();
 	plugsched_unpark_cpu();
@@ -185,6 +222,13 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s, bool 
 		plugsched_free_seen();
 		return ret;
 	}
+	ret = plugsched_nmi_test_begin();
+	if (ret) {
+		plugsched_unmap_entries();
+		plugsched_free_parking();
+		plugsched_free_seen();
+		return ret;
+	}
 	cpus_read_lock();
 	if (install)
 		plugsched_features_in();
@@ -195,6 +239,7 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s, bool 
 	ret = stop_machine_cpuslocked(plugsched_stop_handler, s, cpu_online_mask);
 	mutex_unlock(&text_mutex);
 	cpus_read_unlock();
+	plugsched_nmi_test_end();
 	plugsched_unmap_entries();
 	plugsched_free_parking();
 	plugsched_free_seen();
@@ -449,6 +494,8 @@ static int plugsched_prepare_patches(void)
 
 static void plugsched_release(void)
 {
+	/* first: its int3 handler reads the patches */
+	plugsched_arch_exit();
 	plugsched_remove_sysfs();
 	plugsched_unmap_classes();
 	plugsched_free_ranges();
@@ -529,13 +576,19 @@ static int __init plugsched_init(void)
 {
 	int ret;
 
+	ret = plugsched_arch_init();
+	if (ret)
+		return ret;
 	plugsched_slots = kcalloc(nr_cpu_ids, sizeof(*plugsched_slots), GFP_KERNEL);
-	if (!plugsched_slots)
+	if (!plugsched_slots) {
+		plugsched_arch_exit();
 		return -ENOMEM;
+	}
 	if (plugsched_predecessor[0]) {
 		ret = plugsched_get_predecessor();
 		if (ret) {
 			kfree(plugsched_slots);
+			plugsched_arch_exit();
 			return ret;
 		}
 	}

@@ -138,7 +138,7 @@ static int plugsched_arch_make_patch(struct plugsched_patch *pp)
  * cleaned and the instruction cache invalidated to the point of unification
  * by the kernel address, the one the CPUs fetch from.
  */
-static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install)
+static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install, int step)
 {
 	const struct plugsched_arch_patch *a = &pp->arch;
 	const u32 *words = install ? a->jump : a->saved;
@@ -148,6 +148,28 @@ static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool in
 	for (i = 0; i < PLUGSCHED_JMP_WORDS; i++)
 		WRITE_ONCE(dst[i], cpu_to_le32(words[i]));
 	caches_clean_inval_pou((unsigned long)a->site, (unsigned long)(a->site + PLUGSCHED_JMP_WORDS));
+}
+
+/*
+ * At module load. Debian's arm64 kernels have no NMI: CONFIG_ARM64_PSEUDO_NMI
+ * is off, and stop_machine keeps every CPU out of the entries while their
+ * four words are written in one step. A kernel with pseudo-NMIs on
+ * (irqchip.gicv3_pseudo_nmi=1) could run an entry from an NMI half
+ * written: refused.
+ */
+static int plugsched_arch_init(void)
+{
+#ifdef CONFIG_ARM64_PSEUDO_NMI
+	if (system_uses_irq_prio_masking()) {
+		pr_err("pseudo-NMIs are on (irqchip.gicv3_pseudo_nmi=1): an NMI could run a function entry while its four words are written; not supported, boot without it\n");
+		return -EOPNOTSUPP;
+	}
+#endif
+	return 0;
+}
+
+static void plugsched_arch_exit(void)
+{
 }
 
 /* Are the words exactly as we left them (the branch, or the kernel's own)? */

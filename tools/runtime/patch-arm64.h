@@ -10,6 +10,8 @@
 
 #define PLUGSCHED_JMP_WORDS	4
 #define PLUGSCHED_PATCH_BYTES	(PLUGSCHED_JMP_WORDS * 4)
+/* all four words at once: no NMI runs meanwhile (patch-arm64.c) */
+#define PLUGSCHED_WRITE_STEPS	1
 
 struct plugsched_arch_patch {
 	u32 *site;				/* where the branch goes */

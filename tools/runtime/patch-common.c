@@ -217,39 +217,70 @@ static void plugsched_unmap_entries(void)
 	plugsched_entries_map = NULL;
 }
 
+/* While one switch writes entries: what plugsched_int3_notify() (x86) looks at. */
+static bool plugsched_writing;
+
+/*
+ * Every entry written in PLUGSCHED_WRITE_STEPS steps, each through every
+ * entry's alias, with sync_all(data) between two steps (every CPU then
+ * serializes its instruction stream once, and the writer waits for them).
+ * from[i] chooses, per entry, the patch written: the entry's own (install)
+ * or saved bytes (rollback), or in an undo of a takeover the predecessor's.
+ */
+static void plugsched_write_steps(bool install, bool undo, void (*sync_all)(void *data), void *data)
+{
+	unsigned int i;
+	int step;
+
+	for (step = 0; step < PLUGSCHED_WRITE_STEPS; step++) {
+		if (step)
+			sync_all(data);
+		for (i = 0; i < plugsched_nr_patches; i++) {
+			struct plugsched_patch *pp = &plugsched_patches[i];
+
+			if (undo && install && pp->from)
+				plugsched_arch_write_patch(pp->from, true, step);
+			else
+				plugsched_arch_write_patch(pp, undo ? !install : install, step);
+		}
+	}
+}
+
 /*
  * Inside stop_machine, on one CPU, after plugsched_verify_entries(): every
- * entry written in one pass through the alias, then every entry read back
+ * entry written (plugsched_write_steps), then every entry read back
  * through the kernel's own mapping, the one the CPUs execute. Anything but
  * the bytes just written (an alias of the wrong page would be a bug here)
  * puts the previous bytes back everywhere (in a takeover: the predecessor's
  * patch) and fails the switch; the caller then leaves the tables alone.
+ * The other CPUs serve sync_all() meanwhile, and serialize once more after
+ * the last step, before they leave stop_machine.
  */
-static int plugsched_write_entries(bool install)
+static int plugsched_write_entries(bool install, void (*sync_all)(void *data), void *data)
 {
 	unsigned int i;
+	int ret = 0;
 
-	for (i = 0; i < plugsched_nr_patches; i++) {
-		plugsched_arch_write_patch(&plugsched_patches[i], install);
+	WRITE_ONCE(plugsched_writing, true);
+	plugsched_write_steps(install, false, sync_all, data);
+	for (i = 0; i < plugsched_nr_patches; i++)
 		plugsched_patches[i].patched = install;
-	}
 	for (i = 0; i < plugsched_nr_patches; i++) {
 		const struct plugsched_patch *pp = &plugsched_patches[i];
 
 		if (!plugsched_arch_patch_intact(pp)) {
 			pr_err("%s,%lu: its entry does not read back what was written; undoing the switch\n",
 			       pp->r->name, pp->r->sympos);
-			for (i = 0; i < plugsched_nr_patches; i++) {
-				struct plugsched_patch *undo = &plugsched_patches[i];
-
-				if (install && undo->from)
-					plugsched_arch_write_patch(undo->from, true);
-				else
-					plugsched_arch_write_patch(undo, !install);
-				undo->patched = !install;
-			}
-			return -EIO;
+			sync_all(data);
+			plugsched_write_steps(install, true, sync_all, data);
+			for (i = 0; i < plugsched_nr_patches; i++)
+				plugsched_patches[i].patched = !install;
+			ret = -EIO;
+			break;
 		}
 	}
-	return 0;
+	/* every CPU serializes before it leaves: then no int3 of ours is left to meet */
+	sync_all(data);
+	WRITE_ONCE(plugsched_writing, false);
+	return ret;
 }

@@ -8,12 +8,18 @@
  * function), so indirect calls still land on an endbr64, and ftrace keeps
  * working on the function and never finds bytes it did not write. The bytes
  * are stored through the switch's writable alias of the text pages
- * (patch-common.c) inside stop_machine, with text_mutex held, and every CPU
- * serializes its instruction stream before it leaves stop_machine (x86's
- * caches are coherent with instruction fetch). Implements arch.h; PLUGSCHED_JMP_SIZE and the state
- * of an entry are in patch-x86.h.
+ * (patch-common.c) inside stop_machine, with text_mutex held, in the three
+ * steps of the kernel's text_poke_bp(): an int3 on the first byte, the
+ * other four bytes, the first byte; every CPU serializes its instruction
+ * stream after each step (x86's caches are coherent with instruction
+ * fetch). stop_machine keeps every CPU out of the entries but not NMIs: an
+ * NMI that runs an entry meanwhile meets either the old bytes, the new ones
+ * or the int3, whose trap plugsched_int3_notify() sends where the jump goes.
+ * Implements arch.h; PLUGSCHED_JMP_SIZE and the state of an entry are in
+ * patch-x86.h.
  */
 #include <linux/ftrace.h>
+#include <linux/kdebug.h>
 #include <linux/memory.h>
 #include <linux/module.h>
 #include <asm/ibt.h>
@@ -136,15 +142,82 @@ static int plugsched_arch_make_patch(struct plugsched_patch *pp)
 /*
  * Inside stop_machine, on one CPU, text_mutex held by the task waiting in
  * stop_machine_cpuslocked() (plugsched_switch_once): no other text writer
- * (ftrace, kprobes, jump labels, static calls) runs. A plain store through
- * the alias: no CPU executes the entry now, and each one serializes before
- * it leaves stop_machine.
+ * (ftrace, kprobes, jump labels, static calls) runs. Step 0 puts an int3 on
+ * the first byte, step 1 writes the other four, step 2 the first; between
+ * the steps every CPU serializes (plugsched_write_entries), so an NMI never
+ * runs a mix of old and new bytes: it finds the old instruction, the new
+ * jump, or the int3.
  */
-static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install)
+static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install, int step)
 {
 	const struct plugsched_arch_patch *a = &pp->arch;
+	const u8 *bytes = install ? a->jump : a->saved;
+	u8 *dst = pp->alias;
 
-	memcpy(pp->alias, install ? a->jump : a->saved, PLUGSCHED_JMP_SIZE);
+	switch (step) {
+	case 0:
+		WRITE_ONCE(dst[0], PLUGSCHED_INT3_OPCODE);
+		break;
+	case 1:
+		memcpy(dst + 1, bytes + 1, PLUGSCHED_JMP_SIZE - 1);
+		break;
+	default:
+		WRITE_ONCE(dst[0], bytes[0]);
+		break;
+	}
+}
+
+/* int3 traps sent on by plugsched_int3_notify(), for the test hook's report */
+static atomic_t plugsched_int3_hits;
+
+/*
+ * The die chain's int3 (do_int3(), after kprobes found none of theirs):
+ * one of our entries being written, by whatever ran it meanwhile (an NMI,
+ * or the writing CPU itself). Both schedulers' code is there for the length
+ * of a switch, and what runs in an NMI only reads: it goes on in the
+ * module's body of the function, where the jump goes. Any context.
+ */
+static int plugsched_int3_notify(struct notifier_block *nb, unsigned long val, void *data)
+{
+	struct die_args *args = data;
+	unsigned long site;
+	unsigned int i;
+
+	if (val != DIE_INT3 || !READ_ONCE(plugsched_writing) || user_mode(args->regs))
+		return NOTIFY_DONE;
+	site = args->regs->ip - INT3_INSN_SIZE;
+	for (i = 0; i < plugsched_nr_patches; i++) {
+		const struct plugsched_patch *pp = &plugsched_patches[i];
+
+		if ((unsigned long)pp->arch.site != site)
+			continue;
+		/* the int3 went meanwhile: run what is there now */
+		if (READ_ONCE(*pp->arch.site) != PLUGSCHED_INT3_OPCODE)
+			args->regs->ip = site;
+		else
+			args->regs->ip = (unsigned long)pp->r->mod;
+		atomic_inc(&plugsched_int3_hits);
+		return NOTIFY_STOP;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block plugsched_int3_nb = {
+	.notifier_call = plugsched_int3_notify,
+	/* before any debugger's handler, which would call the trap its own */
+	.priority = INT_MAX,
+};
+
+/* At module load, before any entry is written. */
+static int plugsched_arch_init(void)
+{
+	return register_die_notifier(&plugsched_int3_nb);
+}
+
+/* At unload, after the last write: no int3 of ours is left in the kernel. */
+static void plugsched_arch_exit(void)
+{
+	unregister_die_notifier(&plugsched_int3_nb);
 }
 
 /* Is the entry exactly as we left it (the jump, or the kernel's own bytes)? */

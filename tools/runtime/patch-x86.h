@@ -10,6 +10,8 @@
 
 #define PLUGSCHED_JMP_SIZE	5
 #define PLUGSCHED_PATCH_BYTES	PLUGSCHED_JMP_SIZE
+/* int3 on the first byte, the other four, the first byte (patch-x86.c) */
+#define PLUGSCHED_WRITE_STEPS	3
 
 struct plugsched_arch_patch {
 	u8 *site;			/* where the jump goes */

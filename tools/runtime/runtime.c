@@ -45,4 +45,5 @@
 #include "features.c"
 #include "sympos.c"
 #include "handover.c"
+#include "nmi-test.c"
 #include "control.c"

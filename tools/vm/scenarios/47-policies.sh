@@ -22,13 +22,15 @@ policies_start() {
 	policies_group pol-w100 100 cpu.weight
 	policies_group pol-w400 400 cpu.weight
 	policies_group pol-idle 1 cpu.idle
-	policies spin 0 other 0 > /dev/null & POL_OTHER=$!
-	policies spin 0 idle > /dev/null & POL_IDLE=$!
-	sh -c 'echo $$ > /sys/fs/cgroup/pol-idle/cgroup.procs && exec policies spin 0 other 0' > /dev/null & POL_GIDLE=$!
-	sh -c 'echo $$ > /sys/fs/cgroup/pol-w100/cgroup.procs && exec policies spin 1 other 0' > /dev/null & POL_W100=$!
-	sh -c 'echo $$ > /sys/fs/cgroup/pol-w400/cgroup.procs && exec policies spin 1 batch 5' > /dev/null & POL_W400=$!
-	policies spin -1 deadline 20000 100000 100000 > /tmp/pol-dl.log 2>&1 & POL_DL=$!
+	policies spin 0 other 0 > /tmp/pol-1.log 2>&1 & POL_OTHER=$!
+	policies spin 0 idle > /tmp/pol-2.log 2>&1 & POL_IDLE=$!
+	sh -c 'echo $$ > /sys/fs/cgroup/pol-idle/cgroup.procs && exec policies spin 0 other 0' > /tmp/pol-3.log 2>&1 & POL_GIDLE=$!
+	sh -c 'echo $$ > /sys/fs/cgroup/pol-w100/cgroup.procs && exec policies spin 1 other 0' > /tmp/pol-4.log 2>&1 & POL_W100=$!
+	sh -c 'echo $$ > /sys/fs/cgroup/pol-w400/cgroup.procs && exec policies spin 1 batch 5' > /tmp/pol-5.log 2>&1 & POL_W400=$!
+	policies spin -1 deadline 20000 100000 100000 > /tmp/pol-6.log 2>&1 & POL_DL=$!
 	POL_ALL="$POL_OTHER $POL_IDLE $POL_GIDLE $POL_W100 $POL_W400 $POL_DL"
+	# each has taken its CPU and policy (an emulated guest takes a while to start six)
+	for i in 1 2 3 4 5 6; do wait_for_line /tmp/pol-$i.log "policies: spinning as" 500 0.02; done
 	sleep 1
 	# a core-scheduling cookie on the normal task, where the kernel has core scheduling
 	policies cookie $POL_OTHER
