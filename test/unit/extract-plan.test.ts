@@ -145,6 +145,8 @@ struct cpufreq_governor schedutil_gov = {
     expect(out.match(/^extern const struct seq_operations sched_debug_sops;$/gm)).toHaveLength(2);
     expect(out.match(/^extern struct cpufreq_governor schedutil_gov;$/gm)).toHaveLength(2);
     expect(out).toContain('return seq_open(filp, &sched_debug_sops);');
+    // what the module build checks against scheduler.ko (shared-variables.txt)
+    expect(plan.sharedVariables).toEqual(['sched_debug_sops', 'schedutil_gov']);
   });
 
   it('are told from other declarations', () => {

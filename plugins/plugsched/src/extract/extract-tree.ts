@@ -266,7 +266,7 @@ export function extractTree(input: ExtractInput): ExtractResult {
     }));
     const plan = planFileEdits(text, rel, fns, vars);
     // shared: those whose definition became an extern declaration (a macro-made one stays the module's)
-    const externed = new Set(plan.edits.filter((e) => e.why.startsWith('extern ')).map((e) => e.why.slice('extern '.length)));
+    const externed = new Set(plan.sharedVariables);
     for (const v of vars) {
       if (externed.has(v.site.name)) sharedVars.add(v.site.name);
       else if (v.action !== 'delete') keptVars.add(v.site.name);

@@ -42,6 +42,8 @@ export interface VariableSite {
 
 export interface FilePlan {
   edits: Edit[];
+  /** The variables whose definition became an extern declaration: the kernel's copy is the one used, sorted. */
+  sharedVariables: string[];
   /** Things extraction could not do, each a sentence naming the file and the symbol. */
   problems: string[];
 }
@@ -145,7 +147,7 @@ function definitionItem(text: string, items: CItem[], offset: number, name: stri
   return items.find((it) => it.kind === 'code' && it.bodyStart === undefined && !isDecl(it) && word.test(text.slice(it.start, it.end))) ?? null;
 }
 
-function planVariable(text: string, items: CItem[], site: VariableSite, action: VariableAction, file: string, edits: Edit[], problems: string[]): void {
+function planVariable(text: string, items: CItem[], site: VariableSite, action: VariableAction, file: string, edits: Edit[], problems: string[], shared: string[]): void {
   if (action === 'keep') return;
   const item = definitionItem(text, items, site.nameOffset, site.name);
   // Metadata that a function-defining macro makes along the way (SYSCALL_DEFINE's trace events) goes with the function.
@@ -162,6 +164,7 @@ function planVariable(text: string, items: CItem[], site: VariableSite, action: 
     const r = externDeclaration(itemText, site.name);
     if (r.ok) {
       edits.push({ start: item.start, end: item.end, text: r.text, why });
+      shared.push(site.name);
       // its forward declarations (tentative definitions) must not define a copy either
       for (const it of items) {
         if (it === item || it.kind !== 'code' || it.bodyStart !== undefined) continue;
@@ -201,14 +204,15 @@ export function planFileEdits(
   // A header's definitions reach the plan once per translation unit that includes it: once is enough.
   const once = <T extends { site: { name: string; nameOffset: number } }>(xs: T[]) => [...new Map(xs.map((x) => [`${x.site.name}@${x.site.nameOffset}`, x])).values()];
   for (const f of once(functions)) planFunction(text, items, f.site, f.action, file, edits, problems);
-  for (const v of once(variables)) planVariable(text, items, v.site, v.action, file, edits, problems);
+  const shared: string[] = [];
+  for (const v of once(variables)) planVariable(text, items, v.site, v.action, file, edits, problems, shared);
   for (const item of items) {
     const head = text.slice(item.start, Math.min(item.end, item.start + 64));
     if (item.kind === 'code' && INIT_ONLY_ITEM.test(head)) edits.push({ start: item.start, end: removalEnd(text, item), text: '', why: 'init-time registration' });
     // The module reuses the kernel's tracepoints instead of defining its own.
     if (item.kind === 'preproc' && /^#\s*define\s+CREATE_TRACE_POINTS\b/.test(head)) edits.push({ start: item.start, end: removalEnd(text, item), text: '', why: 'tracepoints stay in the kernel' });
   }
-  return { edits: withoutClashes(edits, file, problems), problems };
+  return { edits: withoutClashes(edits, file, problems), sharedVariables: [...new Set(shared)].sort(), problems };
 }
 
 /**

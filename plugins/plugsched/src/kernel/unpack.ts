@@ -87,10 +87,13 @@ export async function unpackDebFirst(deb: string, dest: string, members: string[
   // tar's status is the pipeline's: dpkg-deb is cut off by the broken pipe once tar has what it needs
   const script = 'set +o pipefail; cat | dpkg-deb --fsys-tarfile /dev/stdin 2> >(grep -v "Broken pipe" >&2) | tar -x --no-same-owner --occurrence=1 -C "$1" "${@:2}"';
   try {
-    await streamInto(deb, script, [dest, ...members], `unpack ${members.map((m) => m.split('/').pop()).join(', ')} from ${deb.split('/').pop()}`, log, 'not there, unpacking by pattern');
+    await streamInto(deb, script, [dest, ...members], `unpack ${members.map((m) => m.split('/').pop()).join(', ')} from ${deb.split('/').pop()}`, log, 'no early stop');
     return true;
-  } catch {
+  } catch (e) {
     for (const m of members) rmSync(join(dest, m), { force: true });
+    // a member of another name, or a damaged package: the unpack by pattern tells which
+    const why = e instanceof Error ? e.message.split('. ')[0] : String(e);
+    log(`${deb.split('/').pop()}: ${why}; unpacking it by pattern instead`);
     return false;
   }
 }
