@@ -162,7 +162,7 @@ describe('scheduler modules for Debian 6.1', () => {
     expect(r.code, r.out.slice(-4000)).toBe(0);
     const j = JSON.parse(readFileSync(join(a.dir, 'dist', 'schedulers', 'scheduler-x86', 'vm-test.json'), 'utf8'));
     expect(j.pass).toBe(true);
-    expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback', 'conflict', 'features', 'syscalls', 'sysctls', 'round-trip', 'cycles', 'hotplug', 'cpu-max', 'policies', 'mem-pressure', 'threads-10k', 'tracing', 'nmi', 'parked', 'fork-storm', 'hotplug-race', 'domains', 'stack-recheck', 'fork-log']);
+    expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback', 'conflict', 'features', 'syscalls', 'sysctls', 'round-trip', 'cycles', 'hotplug', 'cpu-max', 'policies', 'mem-pressure', 'threads-10k', 'tracing', 'nmi', 'livepatch', 'parked', 'fork-storm', 'hotplug-race', 'domains', 'stack-recheck', 'fork-log']);
     // then its own test (schedulers/scheduler-x86/tests): PLUGSCHED_FORK_LOG unknown before, off by default, logs a fork when on, gone after
     expect(j.scenarios.find((s: { name: string }) => s.name === 'fork-log').checks.find((c: { name: string }) => c.name === 'logs-when-on').evidence).toMatch(/scheduler-x86: new task fl-on\/\d+/);
     // one install happened with the 10 000-thread workload

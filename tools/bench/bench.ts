@@ -250,7 +250,8 @@ async function main(): Promise<void> {
     ]);
   }
   if (!only || only === 'runtime') {
-    const table = await runtimeDowntime(ROOT, RUNS);
+    const chart = join(ROOT, 'tools', 'bench', 'runtime-downtime.svg');
+    const table = await runtimeDowntime(ROOT, RUNS, chart);
     text = mergeSection(text, 'runtime', [
       '## Runtime downtime',
       '',
@@ -259,6 +260,8 @@ async function main(): Promise<void> {
       'emulation makes every number several times larger than on hardware.',
       '',
       ...table,
+      '',
+      '![Downtime against threads](tools/bench/runtime-downtime.svg)',
       '',
       "The original plugsched reports under 10 ms with 10 000+ processes on 104 CPUs (on hardware).",
     ]);

@@ -34,6 +34,11 @@ extern const char plugsched_version[];
 
 static DEFINE_MUTEX(plugsched_lock);
 static bool plugsched_installed;
+
+/* livepatch-guard.c */
+static int plugsched_livepatch_check(void);
+static int plugsched_livepatch_guard_init(void);
+static void plugsched_livepatch_guard_exit(void);
 static struct plugsched_patch *plugsched_patches;
 static unsigned int plugsched_nr_patches;
 static unsigned int *plugsched_slots;
@@ -53,6 +58,8 @@ struct plugsched_switch {
 	/* the writer's requests that every CPU serialize, and how many CPUs did so */
 	atomic_t sync_asked, sync_done;
 	u64 t0, t1, t2, tp0, tp1;
+	/* the benchmark hook's figures (measure_floor), ns */
+	u64 walk_ns, empty_stop_ns, stop_call_ns;
 };
 
 /*
@@ -191,6 +198,21 @@ module_param(precheck_delay_ms, uint, 0600);
 MODULE_PARM_DESC(precheck_delay_ms, "test hook: milliseconds between the stack walk before stop_machine and stop_machine (first try whose walk passes)");
 
 /*
+ * A benchmark hook (npm run bench -- runtime): before each switch's
+ * stop_machine, time an empty one on the same CPUs, the floor any switch
+ * pays, next to this switch's own (both from the call to its return). Off,
+ * the default, in production: it stops the machine twice.
+ */
+static bool measure_floor;
+module_param(measure_floor, bool, 0600);
+MODULE_PARM_DESC(measure_floor, "benchmark hook: time an empty stop_machine before each switch, and log it with the switch's own");
+
+static int plugsched_empty_stop(void *data)
+{
+	return 0;
+}
+
+/*
  * One attempt; process context, plugsched_lock held. The test hook holds
  * the first attempt of a switch whose walk before stop_machine passes
  * (*held tells): an earlier one may be refused by a task the test does not
@@ -204,7 +226,9 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s, bool 
 	memset(s, 0, sizeof(*s));
 	s->install = install;
 	s->initiator = current;
+	s->walk_ns = ktime_get_ns();
 	ret = plugsched_precheck_stacks(install, current, &s->culprit_pid, s->culprit_comm, &s->where);
+	s->walk_ns = ktime_get_ns() - s->walk_ns;
 	if (ret)
 		return ret;
 	if (!*held && READ_ONCE(precheck_delay_ms)) {
@@ -235,8 +259,15 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s, bool 
 	for_each_online_cpu(cpu)
 		plugsched_slots[cpu] = n++;
 	s->nr_cpus = n;
+	if (READ_ONCE(measure_floor)) {
+		s->empty_stop_ns = ktime_get_ns();
+		stop_machine_cpuslocked(plugsched_empty_stop, NULL, cpu_online_mask);
+		s->empty_stop_ns = ktime_get_ns() - s->empty_stop_ns;
+	}
 	mutex_lock(&text_mutex);
+	s->stop_call_ns = ktime_get_ns();
 	ret = stop_machine_cpuslocked(plugsched_stop_handler, s, cpu_online_mask);
+	s->stop_call_ns = ktime_get_ns() - s->stop_call_ns;
 	mutex_unlock(&text_mutex);
 	cpus_read_unlock();
 	plugsched_nmi_test_end();
@@ -269,6 +300,11 @@ static int plugsched_switch(bool install)
 
 	if (install == plugsched_installed)
 		return 0;
+	if (install) {
+		ret = plugsched_livepatch_check();
+		if (ret)
+			return ret;
+	}
 	/*
 	 * Every install after the first ("echo 1") checks the entries again
 	 * (no one may own them now); the first comes right after the same
@@ -327,6 +363,10 @@ static int plugsched_switch(bool install)
 	pr_info("stack check: %u tasks walked before stop_machine, again under it: %d new since, %d ran since, %d not vouched for before\n",
 		plugsched_nr_clean, atomic_read(&plugsched_walked_new), atomic_read(&plugsched_walked_ran),
 		atomic_read(&plugsched_walked_unvouched));
+	if (READ_ONCE(measure_floor) && s.empty_stop_ns)
+		pr_info("floor: an empty stop_machine %llu us, this switch's stop_machine %llu us (each from the call to its return); the walk before stop_machine %llu us for %d threads\n",
+			s.empty_stop_ns / NSEC_PER_USEC, s.stop_call_ns / NSEC_PER_USEC,
+			s.walk_ns / NSEC_PER_USEC, nr_threads);
 	return 0;
 }
 
@@ -496,6 +536,7 @@ static void plugsched_release(void)
 {
 	/* first: its int3 handler reads the patches */
 	plugsched_arch_exit();
+	plugsched_livepatch_guard_exit();
 	plugsched_remove_sysfs();
 	plugsched_unmap_classes();
 	plugsched_free_ranges();
@@ -579,8 +620,14 @@ static int __init plugsched_init(void)
 	ret = plugsched_arch_init();
 	if (ret)
 		return ret;
+	ret = plugsched_livepatch_guard_init();
+	if (ret) {
+		plugsched_arch_exit();
+		return ret;
+	}
 	plugsched_slots = kcalloc(nr_cpu_ids, sizeof(*plugsched_slots), GFP_KERNEL);
 	if (!plugsched_slots) {
+		plugsched_livepatch_guard_exit();
 		plugsched_arch_exit();
 		return -ENOMEM;
 	}
@@ -588,6 +635,7 @@ static int __init plugsched_init(void)
 		ret = plugsched_get_predecessor();
 		if (ret) {
 			kfree(plugsched_slots);
+			plugsched_livepatch_guard_exit();
 			plugsched_arch_exit();
 			return ret;
 		}

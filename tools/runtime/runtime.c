@@ -47,3 +47,4 @@
 #include "handover.c"
 #include "nmi-test.c"
 #include "control.c"
+#include "livepatch-guard.c"

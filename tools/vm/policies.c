@@ -13,6 +13,7 @@
  *                                    milliseconds, in percent of one CPU
  *   policies cookie PID              give PID a core-scheduling cookie of
  *                                    its own (exit 3: no core scheduling)
+ *   policies max fifo                sched_get_priority_max(SCHED_FIFO)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -70,7 +71,7 @@ static int fail(const char *what)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: policies spin CPU POLICY [ARGS] | show PID | share MS PID... | cookie PID\n");
+	fprintf(stderr, "usage: policies spin CPU POLICY [ARGS] | show PID | share MS PID... | cookie PID | max fifo\n");
 	return 2;
 }
 
@@ -211,5 +212,9 @@ int main(int argc, char **argv)
 		return share(argc, argv);
 	if (!strcmp(argv[1], "cookie") && argc == 3)
 		return cookie(argv[2]);
+	if (!strcmp(argv[1], "max") && argc == 3 && !strcmp(argv[2], "fifo")) {
+		printf("%d\n", sched_get_priority_max(SCHED_FIFO));
+		return 0;
+	}
 	return usage();
 }

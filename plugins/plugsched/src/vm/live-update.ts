@@ -5,9 +5,11 @@
  * scenarios.ts, then the variant's own tests, variant-tests.ts), roll back,
  * and report every step as PLUGSCHED-CHECK lines for the judge.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DevelTree } from '../kernel/devel';
 import { isHostArch, type KernelArch } from '../util/host-arch';
+import { guestModule, guestModulesFor } from './guest-module';
 import { guestBusybox, guestProgram, SCENARIO_PROGRAMS } from './helpers';
 import { buildInitramfs } from './initramfs';
 import { judgeConsole, type Verdict } from './judge';
@@ -103,6 +105,9 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
     guestBusybox(arch),
     ...SCENARIO_PROGRAMS.map((name) => guestProgram(toolPath(o.workspaceRoot, 'vm', `${name}.c`), arch)),
   ]);
+  // the kernel modules the livepatch scenario loads, where this kernel can load them (guest-module.ts)
+  const modules = scenarios.includes('livepatch') ? guestModulesFor(readFileSync(o.devel.config, 'utf8'), arch) : [];
+  const moduleFiles = await Promise.all(modules.map(async (name) => ({ src: await guestModule(o.workspaceRoot, name, o.devel), dest: `/plugsched/modules/${name}.ko` })));
   const initramfs = join(o.workDir, `live-update-${o.cpus}.cpio.gz`);
   await buildInitramfs({
     outFile: initramfs,
@@ -114,6 +119,7 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
       { src: o.installer ?? toolPath(o.workspaceRoot, 'installer', 'plugsched-install'), dest: '/bin/plugsched-install', mode: 0o755 },
       ...SCENARIO_PROGRAMS.map((name, i) => ({ src: programs[i], dest: `/bin/${name}`, mode: 0o755 })),
       { src: o.ko, dest: '/plugsched/scheduler.ko' },
+      ...moduleFiles,
     ],
     script: liveUpdateScript(scenarios, o.expectMessage, o.interactive, {
       WORKLOAD_PACE: String(workloadPace(arch, o.tcg)),

@@ -1,0 +1,39 @@
+/**
+ * Kernel modules a VM scenario loads besides the scheduler module (tools/vm/modules/<name>.c,
+ * such as the test livepatch), built once per kernel release into the store with the kernel's
+ * own kbuild and compiler, and in the guest as /plugsched/modules/<name>.ko.
+ */
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DevelTree } from '../kernel/devel';
+import { materialize } from '../kernel/store';
+import { toolchainFor } from '../toolchain/toolchain';
+import { codeHash } from '../util/code-closure';
+import { PlugschedError } from '../util/errors';
+import { sha256File } from '../util/hash';
+import { isHostArch } from '../util/host-arch';
+import { run } from '../util/run';
+import { toolPath } from '../util/tools';
+
+/** The test modules, and the kernel configuration each needs (a kernel without it gets none). */
+export const GUEST_MODULES: { name: string; needs: string; arch: DevelTree['arch'] }[] = [{ name: 'plugsched_lp_test', needs: 'CONFIG_LIVEPATCH', arch: 'x86' }];
+
+/** Which test modules this kernel can load: its architecture and configuration (pure). */
+export function guestModulesFor(config: string, arch: DevelTree['arch']): string[] {
+  return GUEST_MODULES.filter((m) => m.arch === arch && new RegExp(`^${m.needs}=y$`, 'm').test(config)).map((m) => m.name);
+}
+
+/** tools/vm/modules/<name>.c built for the devel tree's kernel: the .ko's path. */
+export async function guestModule(workspaceRoot: string, name: string, devel: DevelTree): Promise<string> {
+  const src = toolPath(workspaceRoot, 'vm', 'modules', `${name}.c`);
+  const tc = await toolchainFor(devel.config, devel.arch);
+  const inputs = { name, source: await sha256File(src), release: devel.kernelRelease, arch: devel.arch, cc: tc.version };
+  const entry = await materialize({ kind: 'vmmodule', recipe: codeHash({ files: ['vm/guest-module.ts'] }), inputs }, async (dir) => {
+    copyFileSync(src, join(dir, `${name}.c`));
+    writeFileSync(join(dir, 'Kbuild'), `obj-m := ${name}.o\n`);
+    const cross = isHostArch(devel.arch) ? [] : [`ARCH=${tc.arch}`, `CROSS_COMPILE=${tc.crossCompile}`];
+    const r = await run('make', ['-C', devel.buildDir, `M=${dir}`, ...cross, `CC=${tc.cc}`, 'KBUILD_MODPOST_WARN=1', 'modules']);
+    if (r.code !== 0) throw new PlugschedError(`Building the test module ${name} (tools/vm/modules/${name}.c) for ${devel.kernelRelease} failed:\n${`${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /error/i.test(l)).slice(0, 10).join('\n')}`);
+  });
+  return join(entry, `${name}.ko`);
+}
