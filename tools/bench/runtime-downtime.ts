@@ -109,7 +109,7 @@ export function downtimeChartSpec(rows: (DowntimeMedian & { floorMs: number })[]
     encoding: {
       x: { field: 'threads', type: 'quantitative', scale: { type: 'log' }, title: 'threads (log scale)' },
       y: { field: 'ms', type: 'quantitative', title: 'stop machine, ms (median)' },
-      color: { field: 'series', type: 'nominal', title: null },
+      color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 400 } },
     },
     config: { font: 'sans-serif' },
   };
