@@ -162,7 +162,7 @@ describe('scheduler modules for Debian 6.1', () => {
     expect(r.code, r.out.slice(-4000)).toBe(0);
     const j = JSON.parse(readFileSync(join(a.dir, 'dist', 'schedulers', 'scheduler-x86', 'vm-test.json'), 'utf8'));
     expect(j.pass).toBe(true);
-    expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback', 'conflict', 'features', 'syscalls', 'sysctls', 'round-trip', 'cycles', 'hotplug', 'cpu-max', 'policies', 'mem-pressure', 'threads-10k', 'tracing', 'nmi', 'livepatch', 'parked', 'fork-storm', 'hotplug-race', 'domains', 'stack-recheck', 'fork-log']);
+    expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback', 'conflict', 'features', 'syscalls', 'sysctls', 'round-trip', 'cycles', 'hotplug', 'cpu-max', 'policies', 'mem-pressure', 'threads-10k', 'tracing', 'nmi', 'livepatch', 'parked', 'faults', 'fork-storm', 'hotplug-race', 'domains', 'stack-recheck', 'fork-log']);
     // then its own test (schedulers/scheduler-x86/tests): PLUGSCHED_FORK_LOG unknown before, off by default, logs a fork when on, gone after
     expect(j.scenarios.find((s: { name: string }) => s.name === 'fork-log').checks.find((c: { name: string }) => c.name === 'logs-when-on').evidence).toMatch(/scheduler-x86: new task fl-on\/\d+/);
     // one install happened with the 10 000-thread workload
@@ -260,5 +260,20 @@ describe('scheduler modules for Debian 6.1', () => {
     const r = a.nx(['run', 'hello-sched:apply-patches']);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/schedulers\/hello-sched\/patches\/0002-stale\.patch does not apply to the extracted scheduler of debian-6\.1-cloud-amd64: kernel\/sched\/fair\.c hunk #1/);
+  }, 300_000);
+
+  it('refuses a patch that changes finish_task_switch(), whose change would take half effect', () => {
+    rmSync(join(a.dir, 'schedulers', 'hello-sched', 'patches', '0002-stale.patch'));
+    const p = join(a.dir, 'schedulers', 'hello-sched', 'patches', '0003-finish-task-switch.patch');
+    writeFileSync(
+      p,
+      '--- a/kernel/sched/core.c\n+++ b/kernel/sched/core.c\n@@ -5046,6 +5046,9 @@\n \tstruct mm_struct *mm = rq->prev_mm;\n \tunsigned int prev_state;\n \n+\t/* a variant\'s change here would run only for new tasks */\n+\tschedstat_inc(rq->sched_count);\n+\n \t/*\n \t * The previous task will have left us with a preempt_count of 2\n \t * because it left us after:\n',
+    );
+    const r = a.nx(['run', 'hello-sched:apply-patches']);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/The patches of hello-sched \(schedulers\/hello-sched\/patches\) change finish_task_switch\(\) in kernel\/sched\/core\.c, a change that would take half effect/);
+    // nothing half-written left behind
+    expect(readdirSync(join(a.dir, 'dist', 'schedulers', 'hello-sched')).filter((f) => f.startsWith('.src-tmp'))).toEqual([]);
+    rmSync(p);
   }, 300_000);
 });

@@ -1,7 +1,8 @@
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { applyPatches } from '../../module/apply-patches';
+import { changedHalfEffect } from '../../module/half-effect';
 import { PlugschedError } from '../../util/errors';
 import type { ExecutorResult } from '../kernel-step';
 import { runSchedulerStep } from '../scheduler-step';
@@ -18,6 +19,18 @@ export default async function sourcesExecutor(_options: Record<string, never>, c
     try {
       cpSync(base, tmp, { recursive: true });
       await applyPatches(tmp, scheduler.patches, { workspaceRoot, variant: scheduler.name, kernel: kernel.id });
+      const read = (root: string) => (file: string) => (existsSync(join(root, file)) ? readFileSync(join(root, file), 'utf8') : null);
+      const half = changedHalfEffect(read(base), read(tmp));
+      if (half.length > 0)
+        throw new PlugschedError(
+          half
+            .map(
+              (f) =>
+                `The patches of ${scheduler.name} (schedulers/${scheduler.name}/patches) change ${f.name}() in ${f.file}, a change that would take half effect: ${f.why}. ` +
+                `Leave ${f.name}() as it is and make the change where the kernel's tail reaches the module: in a sched_class method it calls (task_dead, switched_from, ...), or in __schedule before the switch; then run "nx run ${scheduler.name}:apply-patches" again.`,
+            )
+            .join('\n'),
+        );
       renameSync(tmp, join(outDir, 'src'));
     } finally {
       rmSync(tmp, { recursive: true, force: true });
