@@ -49,7 +49,7 @@ describe('Debian 6.12 cloud-amd64', () => {
     expect(r.code, r.out.slice(-4000)).toBe(0);
     const j = JSON.parse(readFileSync(join(ws.dir, 'dist', 'schedulers', VARIANT, 'vm-test.json'), 'utf8'));
     expect(j.pass).toBe(true);
-    expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback', 'conflict', 'features', 'syscalls', 'sysctls', 'round-trip', 'cycles', 'hotplug', 'cpu-max', 'policies', 'mem-pressure', 'threads-10k', 'tracing', 'nmi', 'livepatch', 'parked', 'fork-storm', 'hotplug-race', 'domains', 'stack-recheck', 'eevdf']);
+    expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback', 'conflict', 'features', 'syscalls', 'sysctls', 'round-trip', 'cycles', 'hotplug', 'cpu-max', 'policies', 'mem-pressure', 'threads-10k', 'tracing', 'nmi', 'livepatch', 'parked', 'faults', 'fork-storm', 'hotplug-race', 'domains', 'stack-recheck', 'eevdf']);
     // then its own test (schedulers/scheduler-612-x86/tests): the module answers 6.12's custom slices like the kernel's EEVDF
     expect(j.scenarios.find((s: { name: string }) => s.name === 'eevdf').checks.find((c: { name: string }) => c.name === 'module-slices').evidence).toBe('requested 2000000 got 2000000, requested 500000000 got 100000000');
     expect(j.switches.join('\n')).toMatch(/installed the module's scheduler: 2 cpus, 1\d{4} threads, \d+ tasks moved, stop machine \d+ us/);

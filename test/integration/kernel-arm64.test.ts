@@ -71,7 +71,7 @@ describe('Debian 6.1 cloud-arm64 on an amd64 build machine', () => {
     const j = JSON.parse(readFileSync(join(out, 'vm-test.json'), 'utf8'));
     expect(j.pass).toBe(true);
     expect(j.release).toBe('6.1.0-56-cloud-arm64');
-    expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback', 'conflict', 'features', 'syscalls', 'sysctls', 'round-trip', 'cycles', 'hotplug', 'cpu-max', 'policies', 'mem-pressure', 'threads-10k', 'tracing', 'nmi', 'livepatch', 'parked', 'fork-storm', 'hotplug-race', 'domains', 'stack-recheck', 'cfs']);
+    expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback', 'conflict', 'features', 'syscalls', 'sysctls', 'round-trip', 'cycles', 'hotplug', 'cpu-max', 'policies', 'mem-pressure', 'threads-10k', 'tracing', 'nmi', 'livepatch', 'parked', 'faults', 'fork-storm', 'hotplug-race', 'domains', 'stack-recheck', 'cfs']);
     const evidence = (scenario: string, check: string) => j.scenarios.find((s: { name: string }) => s.name === scenario)?.checks.find((c: { name: string }) => c.name === check)?.evidence;
     // then its own test (schedulers/scheduler-arm64/tests): the module is the variant and weighs nice like CFS
     expect(evidence('cfs', 'module-is-variant')).toMatch(/^version: scheduler-arm64 \d/);

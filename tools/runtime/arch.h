@@ -40,6 +40,13 @@ struct plugsched_patch {
 	unsigned long size;		/* the kernel function's size */
 	bool patched;			/* the entry holds the module's patch */
 	/*
+	 * Set by the architecture: the patch would have to cover the
+	 * function's ftrace site, so the entry goes to the module through an
+	 * ftrace handler instead (ftrace-entries.c). arch.site is then the
+	 * ftrace site (ftrace_location()), and no patch is built or written.
+	 */
+	bool via_ftrace;
+	/*
 	 * A writable alias of arch.site, only while one switch maps it
 	 * (plugsched_map_entries()), NULL otherwise.
 	 */
@@ -60,7 +67,9 @@ struct plugsched_patch {
  * one pr_err() naming pp->r->name and pp->r->sympos and a negative errno,
  * an entry that someone else owns (an active ftrace site, a kprobe or
  * breakpoint, a branch into another module, a static key or static call
- * site) or that is too short. Must not write kernel text.
+ * site) or that is too short. An entry with no room for the patch after its
+ * ftrace site sets pp->via_ftrace and arch.site to that site instead, and
+ * returns 0 without building a patch. Must not write kernel text.
  * Process context, before any stop_machine, text_mutex not held; pp->r and
  * pp->size are set, pp->patched is false. Called at module init and again
  * before every later install, on a zeroed copy whose pp->arch must then
@@ -73,7 +82,8 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp);
 /*
  * Build the patch that sends the entry at pp->arch.site to the module
  * (pp->r->mod), or refuse (one pr_err() naming the function, a negative
- * errno) when the module is out of the patch's reach. Only computes:
+ * errno) when the module is out of the patch's reach; never called for an
+ * entry via_ftrace. Only computes:
  * plugsched_arch_prepare_patch() ends with it, and a takeover (handover.c)
  * calls it on a copy of the predecessor's site and saved bytes. Process
  * context.
@@ -97,7 +107,8 @@ static int plugsched_arch_make_patch(struct plugsched_patch *pp);
  * holds what plugsched_arch_patch_intact() expects. Inside stop_machine,
  * on one CPU, while every other CPU spins in the stop handler with
  * interrupts off: must not sleep, take text_mutex (the task waiting in
- * stop_machine_cpuslocked() holds it) or wait for another CPU.
+ * stop_machine_cpuslocked() holds it) or wait for another CPU. Never
+ * called for an entry via_ftrace.
  */
 static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool install, int step);
 
@@ -106,7 +117,8 @@ static void plugsched_arch_write_patch(const struct plugsched_patch *pp, bool in
  * when pp->patched, the kernel's saved bytes otherwise. Only reads.
  * Process context (after a switch, and the sysfs "patched" file), or inside
  * stop_machine before a switch writes any entry (plugsched_verify_entries)
- * and after it wrote them all (plugsched_write_entries).
+ * and after it wrote them all (plugsched_write_entries). Never called for
+ * an entry via_ftrace.
  */
 static bool plugsched_arch_patch_intact(const struct plugsched_patch *pp);
 

@@ -78,6 +78,17 @@ static int plugsched_map_classes(void)
 	return 0;
 }
 
+/* Do the kernel's tables hold the module's methods (or the kernel's own)? Process context. */
+static bool plugsched_classes_hold(bool module)
+{
+	struct plugsched_class *c;
+
+	for (c = plugsched_classes; c < plugsched_classes + ARRAY_SIZE(plugsched_classes); c++)
+		if (memcmp(c->kernel, module ? c->shadow : &c->saved, sizeof(struct sched_class)))
+			return false;
+	return true;
+}
+
 /* Inside stop_machine, on one CPU. */
 static void plugsched_switch_classes(bool install)
 {

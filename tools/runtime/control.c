@@ -134,6 +134,8 @@ static int plugsched_stop_handler(void *data)
 		 * every one holds exactly what the switch expects.
 		 */
 		err = plugsched_verify_entries(s->install);
+		if (!err && plugsched_fault("verify"))
+			err = -EEXIST;
 		if (err)
 			cmpxchg(&s->ret, 0, err);
 	}
@@ -146,6 +148,8 @@ static int plugsched_stop_handler(void *data)
 		s->where = where;
 		s->why = why;
 	}
+	if (slot == 0 && plugsched_fault("stacks"))
+		cmpxchg(&s->ret, 0, -EBUSY);
 	plugsched_barrier(s, 0);
 	/*
 	 * Nobody writes s->ret or s->queued after barrier 0 (until the
@@ -158,6 +162,8 @@ static int plugsched_stop_handler(void *data)
 	if (slot == 0)
 		s->t1 = ktime_get_ns();
 	plugsched_park_cpu();
+	if (slot == 0 && plugsched_fault("park"))
+		atomic_inc(&plugsched_parked_overflow);
 	plugsched_barrier(s, 1);
 
 	/*
@@ -229,6 +235,8 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s, bool 
 	s->walk_ns = ktime_get_ns();
 	ret = plugsched_precheck_stacks(install, current, &s->culprit_pid, s->culprit_comm, &s->where);
 	s->walk_ns = ktime_get_ns() - s->walk_ns;
+	if (!ret && plugsched_fault("walk"))
+		ret = -EBUSY;
 	if (ret)
 		return ret;
 	if (!*held && READ_ONCE(precheck_delay_ms)) {
@@ -239,6 +247,8 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s, bool 
 		msleep(READ_ONCE(precheck_delay_ms));
 	}
 	ret = plugsched_alloc_parking();
+	if (!ret && plugsched_fault("alloc"))
+		ret = -ENOMEM;
 	if (!ret)
 		ret = plugsched_map_entries();
 	if (ret) {
@@ -290,7 +300,7 @@ static int plugsched_switch_once(bool install, struct plugsched_switch *s, bool 
 /* The first install, at load, is done: later ones check their entries again. */
 static bool plugsched_loaded;
 
-static int plugsched_switch(bool install)
+static int __plugsched_switch(bool install)
 {
 	struct plugsched_switch s;
 	u64 start = ktime_get_ns(), end;
@@ -298,8 +308,6 @@ static int plugsched_switch(bool install)
 	int ret = 0, tries;
 	bool held = false;
 
-	if (install == plugsched_installed)
-		return 0;
 	if (install) {
 		ret = plugsched_livepatch_check();
 		if (ret)
@@ -313,12 +321,25 @@ static int plugsched_switch(bool install)
 	 */
 	for (i = 0; install && plugsched_loaded && i < plugsched_nr_patches; i++) {
 		ret = plugsched_recheck_patch(&plugsched_patches[i]);
+		if (!ret && i == 0 && plugsched_fault("recheck")) {
+			pr_err("%s,%lu: test hook: its check fails\n",
+			       plugsched_patches[i].r->name, plugsched_patches[i].r->sympos);
+			ret = -EEXIST;
+		}
 		if (ret) {
 			pr_err("install refused: %d, nothing was written\n", ret);
 			return ret;
 		}
 		/* each check searches every static key site: let waiting tasks run */
 		cond_resched();
+	}
+	/* the entries redirected through ftrace get their handler, idle until the switch */
+	if (install) {
+		ret = plugsched_ftrace_arm(plugsched_from != NULL);
+		if (ret) {
+			pr_err("install refused: %d, nothing was written\n", ret);
+			return ret;
+		}
 	}
 	for (tries = 1; tries <= PLUGSCHED_TRIES; tries++) {
 		ret = plugsched_switch_once(install, &s, &held);
@@ -331,6 +352,9 @@ static int plugsched_switch(bool install)
 		msleep(PLUGSCHED_RETRY_MS);
 	}
 	end = ktime_get_ns();
+	/* after a failed install or a rollback, no handler of ours stays on them */
+	if (install ? ret : !ret)
+		plugsched_ftrace_disarm();
 	if (ret == -EBUSY && s.where) {
 		pr_err("%s failed after %d tries: %d (%s/%d is inside %pS; try again once it has moved on)\n",
 		       install ? "install" : "rollback", PLUGSCHED_TRIES, ret,
@@ -344,7 +368,7 @@ static int plugsched_switch(bool install)
 		return ret;
 	}
 	for (i = 0, intact = 0; i < plugsched_nr_patches; i++)
-		intact += plugsched_arch_patch_intact(&plugsched_patches[i]);
+		intact += plugsched_patch_intact(&plugsched_patches[i]);
 	pr_info("%u of %u function entries %s\n", intact, plugsched_nr_patches,
 		install ? "jump to the module" : "restored byte for byte");
 	plugsched_installed = install;
@@ -368,6 +392,46 @@ static int plugsched_switch(bool install)
 			s.empty_stop_ns / NSEC_PER_USEC, s.stop_call_ns / NSEC_PER_USEC,
 			s.walk_ns / NSEC_PER_USEC, nr_threads);
 	return 0;
+}
+
+/*
+ * After a switch that failed: is the kernel as it was? Every entry holds
+ * what it held (the kernel's bytes, or for a failed rollback the jump to
+ * the module), the class tables hold the same methods. Logged for the
+ * admin and the faults scenario. Not for a takeover (the predecessor's
+ * patches and methods are there). Process context.
+ */
+static void plugsched_report_unchanged(bool install)
+{
+	unsigned int i, same = 0;
+	bool classes = plugsched_classes_hold(!install);
+
+	for (i = 0; i < plugsched_nr_patches; i++)
+		same += plugsched_patches[i].patched == !install &&
+			plugsched_patch_intact(&plugsched_patches[i]);
+	if (same == plugsched_nr_patches && classes)
+		pr_info("the %s failed, nothing changed: %u of %u function entries hold %s, the class tables the %s methods\n",
+			install ? "install" : "rollback", same, plugsched_nr_patches,
+			install ? "the kernel's bytes" : "the jump to the module",
+			install ? "kernel's" : "module's");
+	else
+		pr_err("the %s failed and the kernel is not as it was: %u of %u function entries hold %s, the class tables %s the %s methods; please report this\n",
+		       install ? "install" : "rollback", same, plugsched_nr_patches,
+		       install ? "the kernel's bytes" : "the jump to the module",
+		       classes ? "hold" : "do not hold", install ? "kernel's" : "module's");
+}
+
+/* Install or roll back; process context, plugsched_lock held. */
+static int plugsched_switch(bool install)
+{
+	int ret;
+
+	if (install == plugsched_installed)
+		return 0;
+	ret = __plugsched_switch(install);
+	if (ret && !plugsched_from)
+		plugsched_report_unchanged(install);
+	return ret;
 }
 
 /* sysfs */
@@ -431,7 +495,7 @@ static ssize_t patched_show(struct kobject *kobj, struct kobj_attribute *attr, c
 {
 	const struct plugsched_fn_kobj *f = container_of(kobj, struct plugsched_fn_kobj, kobj);
 
-	return sysfs_emit(buf, "%d\n", f->pp->patched && plugsched_arch_patch_intact(f->pp));
+	return sysfs_emit(buf, "%d\n", f->pp->patched && plugsched_patch_intact(f->pp));
 }
 
 static struct kobj_attribute plugsched_patched_attr = __ATTR_RO(patched);
@@ -534,8 +598,9 @@ static int plugsched_prepare_patches(void)
 
 static void plugsched_release(void)
 {
-	/* first: its int3 handler reads the patches */
+	/* first: its int3 handler and the ftrace handler read the patches */
 	plugsched_arch_exit();
+	plugsched_ftrace_disarm();
 	plugsched_livepatch_guard_exit();
 	plugsched_remove_sysfs();
 	plugsched_unmap_classes();
@@ -556,7 +621,8 @@ static void plugsched_release(void)
 static void plugsched_roll_back_for_good(const char *why, const char *waiting)
 {
 	mutex_lock(&plugsched_lock);
-	while (plugsched_installed && plugsched_switch(false)) {
+	/* not plugsched_switch(): no report of each failed try every 100 ms */
+	while (plugsched_installed && __plugsched_switch(false)) {
 		pr_err_ratelimited("%s: the rollback failed (see above); %s until it succeeds: let the named task move on, or remove the probe or patch on the named function\n",
 				   why, waiting);
 		msleep(100);
@@ -591,8 +657,11 @@ static int plugsched_take_over(void)
 	mutex_lock(&plugsched_lock);
 	ret = plugsched_switch(true);
 	mutex_unlock(&plugsched_lock);
-	if (!ret)
+	if (!ret) {
 		h->superseded_by(THIS_MODULE->name);
+		/* its ftrace handler went with it: ours takes the ftrace side's last step */
+		plugsched_ftrace_settle();
+	}
 	mutex_unlock(h->lock);
 	if (ret) {
 		pr_err("the takeover from %s failed (see above): %s keeps running\n", plugsched_predecessor, h->version);

@@ -28,7 +28,7 @@
  * busy, as N's own rollback would.
  */
 
-#define PLUGSCHED_HANDOVER_ABI	1
+#define PLUGSCHED_HANDOVER_ABI	2
 
 /* control.c's state and helpers (tentative definitions and declarations: it defines them) */
 static struct mutex plugsched_lock;
@@ -70,6 +70,8 @@ static void plugsched_superseded_by(const char *successor)
 
 	for (i = 0; i < plugsched_nr_patches; i++)
 		plugsched_patches[i].patched = false;
+	/* the successor's handler is on the entries redirected through ftrace: ours goes */
+	plugsched_ftrace_disarm();
 	plugsched_installed = false;
 	plugsched_taken_over = true;
 	/* the reference the install took: rmmod works now */
@@ -185,8 +187,9 @@ static int plugsched_adopt_patch(struct plugsched_patch *pp, const struct plugsc
 		return -EINVAL;
 	}
 	pp->size = theirs[i].size;
+	pp->via_ftrace = theirs[i].via_ftrace;
 	pp->arch = theirs[i].arch;
-	ret = plugsched_arch_make_patch(pp);
+	ret = pp->via_ftrace ? 0 : plugsched_arch_make_patch(pp);
 	if (ret)
 		return ret;
 	pp->from = &theirs[i];

@@ -69,6 +69,18 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 	if (ftrace_site >= addr + AARCH64_INSN_SIZE && ftrace_site < addr + size) {
 		u32 before = le32_to_cpu(*(u32 *)(ftrace_site - AARCH64_INSN_SIZE));
 
+		/*
+		 * A function too short for the branch after its ftrace site
+		 * (sched_post_fork is 20 bytes) goes through an ftrace handler
+		 * instead (ftrace-entries.c), beside whoever else traces it.
+		 */
+		if (ftrace_site + AARCH64_INSN_SIZE + PLUGSCHED_JMP_SIZE > addr + size) {
+			pp->via_ftrace = true;
+			a->site = (u32 *)ftrace_site;
+			pr_info("%s,%lu: too short for a branch after its ftrace site; redirected through an ftrace handler\n",
+				r->name, r->sympos);
+			return 0;
+		}
 		if (le32_to_cpu(*(u32 *)ftrace_site) != PLUGSCHED_NOP ||
 		    (before != PLUGSCHED_NOP && before != PLUGSCHED_MOV_X9_LR)) {
 			pr_err("%s,%lu: is traced or live-patched through ftrace (its call site is active); stop that first\n",
@@ -76,16 +88,6 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 			return -EEXIST;
 		}
 		site = ftrace_site + AARCH64_INSN_SIZE;
-		/*
-		 * A function too short for the branch after its ftrace site
-		 * (sched_post_fork is 20 bytes) takes it over the site itself:
-		 * ftrace cannot trace it while the module is installed.
-		 */
-		if (site + PLUGSCHED_JMP_SIZE > addr + size) {
-			site = ftrace_site - AARCH64_INSN_SIZE;
-			pr_info("%s,%lu: too short for a branch after its ftrace site; the branch replaces the site\n",
-				r->name, r->sympos);
-		}
 	}
 	if (site + PLUGSCHED_JMP_SIZE > addr + size) {
 		pr_err("%s,%lu: is too short (%lu bytes) to hold a branch\n",

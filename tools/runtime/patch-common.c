@@ -15,6 +15,20 @@
 /* control.c's table of entries (tentative definitions: it defines them) */
 static struct plugsched_patch *plugsched_patches;
 static unsigned int plugsched_nr_patches;
+/* ftrace-entries.c */
+static bool plugsched_ftrace_armed(void);
+
+/*
+ * Does the entry hold what was last written there (arch.h)? One redirected
+ * through ftrace holds nothing of ours: it is right while it is not
+ * patched, or while our ftrace handler is on it.
+ */
+static bool plugsched_patch_intact(const struct plugsched_patch *pp)
+{
+	if (pp->via_ftrace)
+		return !pp->patched || plugsched_ftrace_armed();
+	return plugsched_arch_patch_intact(pp);
+}
 
 /*
  * Does a static key or static call own any of the len bytes at start?
@@ -80,7 +94,7 @@ static int plugsched_recheck_patch(struct plugsched_patch *pp)
 	ret = plugsched_arch_prepare_patch(&now);
 	if (ret)
 		return ret;
-	if (memcmp(&now.arch, &pp->arch, sizeof(now.arch))) {
+	if (now.via_ftrace != pp->via_ftrace || memcmp(&now.arch, &pp->arch, sizeof(now.arch))) {
 		pr_err("%s,%lu: its entry changed since the module was loaded (a probe or a patch is there); remove it first\n",
 		       pp->r->name, pp->r->sympos);
 		return -EEXIST;
@@ -105,7 +119,7 @@ static int plugsched_verify_entries(bool install)
 		const struct plugsched_patch *holder = install && pp->from ? pp->from : pp;
 
 		if (pp->patched == install || (holder != pp && !holder->patched) ||
-		    !plugsched_arch_patch_intact(holder)) {
+		    !plugsched_patch_intact(holder)) {
 			pr_err("%s,%lu: its entry does not hold %s; nothing was written\n",
 			       pp->r->name, pp->r->sympos,
 			       !install ? "our jump any more" :
@@ -147,7 +161,8 @@ static int plugsched_cmp_ulong(const void *a, const void *b)
  * right after stop_machine; while it lives, text_mutex keeps every other
  * writer of kernel text out. An entry that crosses a page boundary finds
  * its second page right after its first: both are in the sorted list, and
- * no page lies between two consecutive kernel addresses.
+ * no page lies between two consecutive kernel addresses. Entries redirected
+ * through ftrace are never written, and not mapped.
  */
 static int plugsched_map_entries(void)
 {
@@ -163,6 +178,8 @@ static int plugsched_map_entries(void)
 		unsigned long site = (unsigned long)plugsched_patches[i].arch.site;
 		unsigned long last = site + PLUGSCHED_PATCH_BYTES - 1;
 
+		if (plugsched_patches[i].via_ftrace)
+			continue;
 		if (!core_kernel_text(site) || !core_kernel_text(last)) {
 			pr_err("%s,%lu: its entry is not in the kernel's text\n",
 			       plugsched_patches[i].r->name, plugsched_patches[i].r->sympos);
@@ -188,8 +205,11 @@ static int plugsched_map_entries(void)
 	for (i = 0; i < plugsched_nr_patches; i++) {
 		struct plugsched_patch *pp = &plugsched_patches[i];
 		unsigned long site = (unsigned long)pp->arch.site, page = site & PAGE_MASK;
-		unsigned long *found = bsearch(&page, va, nr_pages, sizeof(*va), plugsched_cmp_ulong);
+		unsigned long *found;
 
+		if (pp->via_ftrace)
+			continue;
+		found = bsearch(&page, va, nr_pages, sizeof(*va), plugsched_cmp_ulong);
 		pp->alias = plugsched_entries_map + (found - va) * PAGE_SIZE + offset_in_page(site);
 		/* a takeover may have to put the predecessor's patch back (same site) */
 		if (pp->from)
@@ -224,8 +244,9 @@ static bool plugsched_writing;
  * Every entry written in PLUGSCHED_WRITE_STEPS steps, each through every
  * entry's alias, with sync_all(data) between two steps (every CPU then
  * serializes its instruction stream once, and the writer waits for them).
- * from[i] chooses, per entry, the patch written: the entry's own (install)
- * or saved bytes (rollback), or in an undo of a takeover the predecessor's.
+ * Per entry, what is written is the entry's own patch (install) or saved
+ * bytes (rollback), or in an undo of a takeover the predecessor's patch.
+ * Entries redirected through ftrace are left alone.
  */
 static void plugsched_write_steps(bool install, bool undo, void (*sync_all)(void *data), void *data)
 {
@@ -238,6 +259,8 @@ static void plugsched_write_steps(bool install, bool undo, void (*sync_all)(void
 		for (i = 0; i < plugsched_nr_patches; i++) {
 			struct plugsched_patch *pp = &plugsched_patches[i];
 
+			if (pp->via_ftrace)
+				continue;
 			if (undo && install && pp->from)
 				plugsched_arch_write_patch(pp->from, true, step);
 			else
@@ -268,7 +291,7 @@ static int plugsched_write_entries(bool install, void (*sync_all)(void *data), v
 	for (i = 0; i < plugsched_nr_patches; i++) {
 		const struct plugsched_patch *pp = &plugsched_patches[i];
 
-		if (!plugsched_arch_patch_intact(pp)) {
+		if (!plugsched_patch_intact(pp) || (i == 0 && plugsched_fault("write"))) {
 			pr_err("%s,%lu: its entry does not read back what was written; undoing the switch\n",
 			       pp->r->name, pp->r->sympos);
 			sync_all(data);

@@ -6,7 +6,8 @@
  * The jump goes after the function's endbr64 (indirect branch tracking) and
  * its ftrace call site (a 5-byte NOP while ftrace does not trace the
  * function), so indirect calls still land on an endbr64, and ftrace keeps
- * working on the function and never finds bytes it did not write. The bytes
+ * working on the function and never finds bytes it did not write (a function
+ * with no room after the site goes through ftrace-entries.c). The bytes
  * are stored through the switch's writable alias of the text pages
  * (patch-common.c) inside stop_machine, with text_mutex held, in the three
  * steps of the kernel's text_poke_bp(): an int3 on the first byte, the
@@ -56,22 +57,24 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 	/* the ftrace site of the function, wherever in its entry it is */
 	ftrace_site = ftrace_location(addr);
 	if (ftrace_site >= site && ftrace_site < addr + size) {
+		/*
+		 * A static key or static call right after the ftrace site would
+		 * rewrite our jump: the entry goes through an ftrace handler
+		 * instead (ftrace-entries.c), beside whoever else traces it.
+		 */
+		if (plugsched_text_reserved(ftrace_site + MCOUNT_INSN_SIZE, PLUGSCHED_JMP_SIZE)) {
+			pp->via_ftrace = true;
+			a->site = (u8 *)ftrace_site;
+			pr_info("%s,%lu: a static key follows its ftrace site; redirected through an ftrace handler\n",
+				r->name, r->sympos);
+			return 0;
+		}
 		if (memcmp((void *)ftrace_site, plugsched_nop5, sizeof(plugsched_nop5))) {
 			pr_err("%s,%lu: is traced or live-patched through ftrace (its call site is active); stop that first\n",
 			       r->name, r->sympos);
 			return -EEXIST;
 		}
 		site = ftrace_site + MCOUNT_INSN_SIZE;
-		/*
-		 * A static key or static call right after the ftrace site would
-		 * rewrite our jump: take the ftrace site itself instead (ftrace
-		 * cannot trace the function while the module is installed).
-		 */
-		if (plugsched_text_reserved(site, PLUGSCHED_JMP_SIZE)) {
-			site = ftrace_site;
-			pr_info("%s,%lu: a static key follows its ftrace site; the jump replaces the ftrace site\n",
-				r->name, r->sympos);
-		}
 	}
 	if (site + PLUGSCHED_JMP_SIZE > addr + size) {
 		pr_err("%s,%lu: is too short (%lu bytes) to hold a jump\n",
@@ -189,7 +192,7 @@ static int plugsched_int3_notify(struct notifier_block *nb, unsigned long val, v
 	for (i = 0; i < plugsched_nr_patches; i++) {
 		const struct plugsched_patch *pp = &plugsched_patches[i];
 
-		if ((unsigned long)pp->arch.site != site)
+		if (pp->via_ftrace || (unsigned long)pp->arch.site != site)
 			continue;
 		/* the int3 went meanwhile: run what is there now */
 		if (READ_ONCE(*pp->arch.site) != PLUGSCHED_INT3_OPCODE)

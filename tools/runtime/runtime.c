@@ -6,12 +6,14 @@
  * scheduler's own types and static helpers (struct rq, enqueue_task, ...).
  * Each part is a file of its own:
  *   arch.h         what every architecture provides to redirect the entries
+ *   fault-inject.c the test hook that fails a chosen step of every switch
  *   patch-common.c the entry redirection's generic part, over arch.h
  *   patch-x86.c    jumps at the kernel's function entries (x86-64)
  *   patch-arm64.c  branches at the kernel's function entries (arm64)
  *   stack-check.c  no task inside code that changes
  *   stack-precheck.c the same, once before stop_machine: only what ran since is walked again
  *   classes.c      the sched_class tables
+ *   ftrace-entries.c the few entries that go to the module through an ftrace handler
  *   requeue.c      every queued task moves to the arriving scheduler
  *   features.c     sched features carried over
  *   sympos.c       which same-named kernel symbols the module means (installer)
@@ -32,6 +34,7 @@
 #include "runtime.h"
 #include "arch.h"
 
+#include "fault-inject.c"
 #include "patch-common.c"
 #if defined(CONFIG_X86_64)
 #include "patch-x86.c"
@@ -41,6 +44,7 @@
 #include "stack-check.c"
 #include "stack-precheck.c"
 #include "classes.c"
+#include "ftrace-entries.c"
 #include "requeue.c"
 #include "features.c"
 #include "sympos.c"

@@ -1,6 +1,7 @@
 # tracing: kprobes anywhere in a redirected entry are refused, at install and at re-enable (nothing
 # written); the function tracer on redirected functions while installed gives no WARN/ftrace_bug;
-# rmmod -f while installed rolls back first.
+# the entries redirected through an ftrace handler can be traced and probed while installed and
+# their calls reach the module's copy; rmmod -f while installed rolls back first.
 tracing_probe() {
 	# tracing_probe SPEC: place and enable kprobe plugsched_t at SPEC; fails if the kernel refuses it
 	echo "p:plugsched_t $1" > /sys/kernel/tracing/kprobe_events 2>/dev/null &&
@@ -10,6 +11,58 @@ tracing_probe() {
 tracing_unprobe() {
 	echo 0 > /sys/kernel/tracing/events/kprobes/plugsched_t/enable 2>/dev/null
 	echo > /sys/kernel/tracing/kprobe_events
+}
+
+# tracing_call FN: make the kernel call FN (one of the entries redirected through an ftrace
+# handler) a few times; fails when the scenario knows no way to
+tracing_call() {
+	case $1 in
+	preempt_notifier_register)
+		[ -f /plugsched/modules/plugsched_pn_test.ko ] || return 1
+		insmod /plugsched/modules/plugsched_pn_test.ko && rmmod plugsched_pn_test ;;
+	sched_post_fork) for i in 1 2 3; do sh -c true; done ;;
+	schedstat_stop) for i in 1 2 3; do cat /proc/schedstat > /dev/null; done ;;
+	*) return 1 ;;
+	esac
+}
+
+# tracing_hits EVENT: how often kprobe EVENT fired (kprobe_profile), 0 when it is not there
+tracing_hits() {
+	awk -v e="$1" '$1 == e { print $2; f = 1 } END { if (!f) print 0 }' /sys/kernel/tracing/kprobe_profile
+}
+
+# tracing_via_ftrace FN: while installed, the function tracer and a kprobe work on FN, whose entry
+# goes through the module's ftrace handler, and FN's calls go on in the module's copy (a kprobe
+# on it fires); after echo 0 they do not, and echo 1 works with the tracer still on FN.
+tracing_via_ftrace() {
+	v=$1 t=/sys/kernel/tracing
+	warns0=$(dmesg | grep -c -E "WARNING|ftrace failed|ftrace_bug|ftrace faulted")
+	echo "$v" > $t/set_ftrace_filter && echo function > $t/current_tracer; rc=$?
+	echo "p:plugsched_t $v" > $t/kprobe_events && echo "p:plugsched_m __mod_$v" >> $t/kprobe_events &&
+		echo 1 > $t/events/kprobes/enable; prc=$?
+	check "ftrace-entry-$v-traced" "tracer rc=$rc, kprobes rc=$prc" [ $rc = 0 -a $prc = 0 ]
+	echo > $t/trace
+	if tracing_call "$v"; then
+		kernel=$(tracing_hits plugsched_t) module=$(tracing_hits plugsched_m)
+		traced=$(grep -c " $v" $t/trace)
+		check "ftrace-entry-$v-goes-to-module" "kprobe on $v $kernel, on the module's copy $module, traced $traced" \
+			[ "$kernel" -gt 0 -a "$module" -gt 0 -a "$traced" -gt 0 ]
+		echo 0 > /sys/kernel/plugsched/enable; rc=$?
+		before=$(tracing_hits plugsched_m)
+		tracing_call "$v"
+		after=$(tracing_hits plugsched_m)
+		check "ftrace-entry-$v-rolled-back" "rollback rc=$rc; module's copy $before -> $after" [ $rc = 0 -a "$before" = "$after" ]
+		echo 1 > /sys/kernel/plugsched/enable; rc=$?
+		check "ftrace-entry-$v-reenable-traced" "rc=$rc $(dmesg | grep 'plugsched: ' | grep 'entries' | tail -1)" [ $rc = 0 ]
+	else
+		echo "tracing: $v is not called here (no way of calling it in this guest): where its calls go is not checked"
+	fi
+	echo 0 > $t/events/kprobes/enable
+	echo > $t/kprobe_events
+	echo nop > $t/current_tracer
+	echo > $t/set_ftrace_filter
+	warns=$(dmesg | grep -c -E "WARNING|ftrace failed|ftrace_bug|ftrace faulted")
+	check "ftrace-entry-$v-no-warn" "warnings $warns0 -> $warns" [ "$warns" = "$warns0" ]
 }
 
 scenario_tracing() {
@@ -64,6 +117,13 @@ scenario_tracing() {
 	echo > /sys/kernel/tracing/set_ftrace_filter
 	warns=$(dmesg | grep -c -E "WARNING|ftrace failed|ftrace_bug|ftrace faulted")
 	check function-tracer-no-warn "rc=$rc warnings $warns0 -> $warns" [ $rc = 0 -a "$warns" = "$warns0" ]
+
+	# the entries redirected through an ftrace handler (no room for the jump after their ftrace site)
+	via=$(dmesg | sed -n 's/.*plugsched: \([A-Za-z0-9_.]*\),[0-9]*: .*redirected through an ftrace handler$/\1/p' | sort -u)
+	[ -n "$via" ] || echo "tracing: no entry of this kernel goes through an ftrace handler"
+	for v in $via; do
+		tracing_via_ftrace "$v"
+	done
 
 	# forced unload while installed: the module rolls back before its text goes
 	rmmod -f "$(cat /sys/kernel/plugsched/module)" 2>/dev/null; rc=$?

@@ -15,12 +15,16 @@ import { isHostArch } from '../util/host-arch';
 import { run } from '../util/run';
 import { toolPath } from '../util/tools';
 
-/** The test modules, and the kernel configuration each needs (a kernel without it gets none). */
-export const GUEST_MODULES: { name: string; needs: string; arch: DevelTree['arch'] }[] = [{ name: 'plugsched_lp_test', needs: 'CONFIG_LIVEPATCH', arch: 'x86' }];
+/** The test modules, the scenario that loads each and the kernel configuration each needs (a kernel without it gets none). */
+export const GUEST_MODULES: { name: string; scenario: string; needs: string; arch: DevelTree['arch'] }[] = [
+  { name: 'plugsched_lp_test', scenario: 'livepatch', needs: 'CONFIG_LIVEPATCH', arch: 'x86' },
+  // calls preempt_notifier_register(), which x86 redirects through an ftrace handler (arm64's such entries run on every fork)
+  { name: 'plugsched_pn_test', scenario: 'tracing', needs: 'CONFIG_PREEMPT_NOTIFIERS', arch: 'x86' },
+];
 
-/** Which test modules this kernel can load: its architecture and configuration (pure). */
-export function guestModulesFor(config: string, arch: DevelTree['arch']): string[] {
-  return GUEST_MODULES.filter((m) => m.arch === arch && new RegExp(`^${m.needs}=y$`, 'm').test(config)).map((m) => m.name);
+/** Which test modules the scenarios need and this kernel can load: its architecture and configuration (pure). */
+export function guestModulesFor(config: string, arch: DevelTree['arch'], scenarios: string[]): string[] {
+  return GUEST_MODULES.filter((m) => scenarios.includes(m.scenario) && m.arch === arch && new RegExp(`^${m.needs}=y$`, 'm').test(config)).map((m) => m.name);
 }
 
 /** tools/vm/modules/<name>.c built for the devel tree's kernel: the .ko's path. */

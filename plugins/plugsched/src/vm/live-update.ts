@@ -105,8 +105,8 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
     guestBusybox(arch),
     ...SCENARIO_PROGRAMS.map((name) => guestProgram(toolPath(o.workspaceRoot, 'vm', `${name}.c`), arch)),
   ]);
-  // the kernel modules the livepatch scenario loads, where this kernel can load them (guest-module.ts)
-  const modules = scenarios.includes('livepatch') ? guestModulesFor(readFileSync(o.devel.config, 'utf8'), arch) : [];
+  // the kernel modules the scenarios load, where this kernel can load them (guest-module.ts)
+  const modules = guestModulesFor(readFileSync(o.devel.config, 'utf8'), arch, scenarios);
   const moduleFiles = await Promise.all(modules.map(async (name) => ({ src: await guestModule(o.workspaceRoot, name, o.devel), dest: `/plugsched/modules/${name}.ko` })));
   const initramfs = join(o.workDir, `live-update-${o.cpus}.cpio.gz`);
   await buildInitramfs({
