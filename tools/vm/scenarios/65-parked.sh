@@ -24,7 +24,7 @@ scenario_parked() {
 	check thread-parked "$(cat /tmp/park.log)" [ -n "$PARK_TID" ]
 	out=$(PLUGSCHED_TRIES=1 plugsched-install install "$KO" 2>&1); rc=$?
 	check install-refused "$out" [ $rc != 0 ]
-	msg=$(dmesg | grep "install failed" | tail -1)
+	msg=$(dmesg | grep "install failed after" | tail -1)
 	check install-names-task-and-function "$msg" sh -c "echo '$msg' | grep -q 'uffd-park/$PARK_TID is inside .*sched_getaffinity'"
 	check nothing-half-done "$(ls /sys/kernel/plugsched 2>&1); $(grep -c ^plugsched_ /proc/modules)" sh -c '[ ! -d /sys/kernel/plugsched ] && ! grep -q ^plugsched_ /proc/modules'
 	unpark
@@ -37,7 +37,7 @@ scenario_parked() {
 	before=$(patched_states)
 	echo 0 > /sys/kernel/plugsched/enable 2>/dev/null; rc=$?
 	check rollback-refused "rc=$rc" [ $rc != 0 ]
-	msg=$(dmesg | grep "rollback failed" | tail -1)
+	msg=$(dmesg | grep "rollback failed after" | tail -1)
 	check rollback-names-task-and-function "$msg" sh -c "echo '$msg' | grep -q 'uffd-park/$PARK_TID is inside .*sched_getaffinity'"
 	after=$(patched_states)
 	check still-installed "enable=$(cat /sys/kernel/plugsched/enable); patched $before -> $after" sh -c "[ \"\$(cat /sys/kernel/plugsched/enable)\" = 1 ] && [ '$before' = '$after' ] && ! echo '$after' | grep -q ' 0 '"
