@@ -384,9 +384,10 @@ static int __plugsched_switch(bool install)
 		(s.t2 - s.t0) / NSEC_PER_USEC, (s.t1 - s.t0) / NSEC_PER_USEC,
 		(s.t2 - s.t1 - (s.tp1 - s.tp0)) / NSEC_PER_USEC, (s.tp1 - s.tp0) / NSEC_PER_USEC,
 		(end - start) / NSEC_PER_USEC);
-	pr_info("stack check: %u tasks walked before stop_machine, again under it: %d new since, %d ran since, %d not vouched for before\n",
+	pr_info("stack check: %u tasks walked before stop_machine, again under it: %d new since, %d ran since, %d not vouched for before (%s)\n",
 		plugsched_nr_clean, atomic_read(&plugsched_walked_new), atomic_read(&plugsched_walked_ran),
-		atomic_read(&plugsched_walked_unvouched));
+		atomic_read(&plugsched_walked_unvouched),
+		plugsched_recheck_recorded ? "as the tracepoints recorded them" : "every task looked up");
 	if (READ_ONCE(measure_floor) && s.empty_stop_ns)
 		pr_info("floor: an empty stop_machine %llu us, this switch's stop_machine %llu us (each from the call to its return); the walk before stop_machine %llu us for %d threads\n",
 			s.empty_stop_ns / NSEC_PER_USEC, s.stop_call_ns / NSEC_PER_USEC,
@@ -601,6 +602,7 @@ static void plugsched_release(void)
 	/* first: its int3 handler and the ftrace handler read the patches */
 	plugsched_arch_exit();
 	plugsched_ftrace_disarm();
+	plugsched_ran_exit();
 	plugsched_livepatch_guard_exit();
 	plugsched_remove_sysfs();
 	plugsched_unmap_classes();
@@ -709,6 +711,8 @@ static int __init plugsched_init(void)
 			return ret;
 		}
 	}
+	if (record_ran)
+		plugsched_ran_init();
 	ret = plugsched_prepare_patches();
 	if (!ret)
 		ret = plugsched_build_ranges(plugsched_patches, plugsched_nr_patches);

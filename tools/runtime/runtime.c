@@ -11,6 +11,7 @@
  *   patch-x86.c    jumps at the kernel's function entries (x86-64)
  *   patch-arm64.c  branches at the kernel's function entries (arm64)
  *   stack-check.c  no task inside code that changes
+ *   stack-ran.c    tracepoints record the tasks that run or appear after the walk began
  *   stack-precheck.c the same, once before stop_machine: only what ran since is walked again
  *   classes.c      the sched_class tables
  *   ftrace-entries.c the few entries that go to the module through an ftrace handler
@@ -42,6 +43,7 @@
 #include "patch-arm64.c"
 #endif
 #include "stack-check.c"
+#include "stack-ran.c"
 #include "stack-precheck.c"
 #include "classes.c"
 #include "ftrace-entries.c"

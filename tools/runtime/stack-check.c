@@ -20,7 +20,8 @@
  * The kernel's __schedule is exempt: every sleeping task is inside it, and
  * the springboard makes that safe. Runs once before stop_machine for every
  * task (stack-precheck.c), then inside it: each CPU walks every n-th thread
- * that ran or appeared since, and its own idle task.
+ * that ran or appeared since (recorded by tracepoints: stack-ran.c), and its
+ * own idle task.
  */
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
@@ -393,6 +394,9 @@ static const char * const plugsched_walk_why_text[] = {
 };
 
 static int plugsched_walk_why(const struct task_struct *p);
+static int plugsched_check_recorded(bool install, unsigned int slot, unsigned int nr_slots,
+				    struct task_struct *initiator, struct task_struct **culprit,
+				    unsigned long *where, int *why);
 
 /*
  * This CPU's share of the check: threads whose index is congruent to its
@@ -412,6 +416,10 @@ static int plugsched_check_stacks(bool install, unsigned int slot, unsigned int 
 	*why = PLUGSCHED_WALK_NEW;	/* an idle task is walked every time */
 	ret = plugsched_check_task(idle_task(smp_processor_id()), install, culprit, where);
 	if (ret)
+		return ret;
+	/* the tasks recorded since the walk began, when the record is whole */
+	ret = plugsched_check_recorded(install, slot, nr_slots, initiator, culprit, where, why);
+	if (ret != -ENODATA)
 		return ret;
 	for_each_process_thread(g, p) {
 		if (i++ % nr_slots != slot)

@@ -34,6 +34,17 @@ struct plugsched_seen {
 static struct plugsched_seen *plugsched_seen;
 static unsigned int plugsched_nr_seen;
 
+/*
+ * The tasks the walk saw but could not vouch for (on a CPU, or running
+ * during their walk), each with a reference: under stop_machine they are
+ * walked again without looking every task up (stack-ran.c).
+ */
+static struct task_struct **plugsched_unvouched;
+static unsigned int plugsched_nr_unvouched;
+
+/* The walk went through the whole task list (it did not stop early). */
+static bool plugsched_seen_whole;
+
 /* How the check under stop_machine went, for the log. */
 static atomic_t plugsched_walked_new, plugsched_walked_ran, plugsched_walked_unvouched;
 
@@ -111,11 +122,84 @@ static int plugsched_walk_why(const struct task_struct *p)
 	return PLUGSCHED_WALK_SKIP;
 }
 
+/* How the check under stop_machine found the tasks to walk, for the log. */
+static bool plugsched_recheck_recorded;
+
+/*
+ * Under stop_machine, this CPU's share of the tasks recorded since the walk
+ * began (stack-ran.c) and of those the walk could not vouch for: every
+ * nr_slots-th of them. -ENODATA when the record is not whole (a set
+ * overflowed, no probes, the walk stopped early or kept no records): then
+ * every task is looked up.
+ */
+static int plugsched_check_recorded(bool install, unsigned int slot, unsigned int nr_slots,
+				    struct task_struct *initiator, struct task_struct **culprit,
+				    unsigned long *where, int *why)
+{
+	unsigned int cpu, j;
+	unsigned long i = 0;
+	int ret;
+
+	if (!plugsched_seen || !plugsched_seen_whole || !plugsched_ran_usable())
+		return -ENODATA;
+	if (slot == 0)
+		plugsched_recheck_recorded = true;
+	for (j = 0; j < plugsched_nr_unvouched; j++) {
+		struct task_struct *p = plugsched_unvouched[j];
+
+		if (i++ % nr_slots != slot || p == initiator || task_curr(p))
+			continue;
+		atomic_inc(&plugsched_walked_unvouched);
+		*why = PLUGSCHED_WALK_UNVOUCHED;
+		ret = plugsched_check_task(p, install, culprit, where);
+		if (ret)
+			return ret;
+	}
+	for_each_possible_cpu(cpu) {
+		const struct plugsched_ran_cpu *c = &plugsched_ran[cpu];
+
+		for (j = 0; j < c->nr; j++) {
+			struct task_struct *p = c->entries[j].task;
+
+			if (i++ % nr_slots != slot || p == initiator || task_curr(p))
+				continue;
+			/*
+			 * A child may be in one CPU's set from the fork probe
+			 * and in another's from the switch probe: either way
+			 * it is new since the walk.
+			 */
+			*why = c->entries[j].forked || p->start_time >= plugsched_ran_since ?
+			       PLUGSCHED_WALK_NEW : PLUGSCHED_WALK_RAN;
+			atomic_inc(*why == PLUGSCHED_WALK_NEW ? &plugsched_walked_new : &plugsched_walked_ran);
+			ret = plugsched_check_task(p, install, culprit, where);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 static void plugsched_free_seen(void)
 {
+	unsigned int i;
+
+	plugsched_ran_end();
+	for (i = 0; i < plugsched_nr_unvouched; i++)
+		put_task_struct(plugsched_unvouched[i]);
+	kvfree(plugsched_unvouched);
+	plugsched_unvouched = NULL;
+	plugsched_nr_unvouched = 0;
 	kvfree(plugsched_seen);
 	plugsched_seen = NULL;
 	plugsched_nr_seen = 0;
+	plugsched_seen_whole = false;
+}
+
+/* The walk could not vouch for p: remember it, with a reference. */
+static void plugsched_note_unvouched(struct task_struct *p)
+{
+	get_task_struct(p);
+	plugsched_unvouched[plugsched_nr_unvouched++] = p;
 }
 
 /*
@@ -136,10 +220,17 @@ static int plugsched_precheck_stacks(bool install, struct task_struct *initiator
 	atomic_set(&plugsched_walked_ran, 0);
 	atomic_set(&plugsched_walked_unvouched, 0);
 	plugsched_nr_clean = 0;
+	plugsched_recheck_recorded = false;
 	plugsched_free_seen();
 	plugsched_seen = kvmalloc_array(cap, sizeof(*plugsched_seen), GFP_KERNEL);
-	if (!plugsched_seen)
+	plugsched_unvouched = kvmalloc_array(cap, sizeof(*plugsched_unvouched), GFP_KERNEL);
+	if (!plugsched_seen || !plugsched_unvouched) {
+		plugsched_free_seen();
 		return 0;
+	}
+	/* from here on every task that runs or appears is recorded */
+	plugsched_ran_begin();
+	plugsched_seen_whole = true;
 	rcu_read_lock();
 	for_each_process_thread(g, p) {
 		struct plugsched_seen *s;
@@ -147,25 +238,32 @@ static int plugsched_precheck_stacks(bool install, struct task_struct *initiator
 		unsigned long switches, at = 0;
 		int busy;
 
-		if (n == cap)
+		if (n == cap ||
+		    (n && n % PLUGSCHED_PRECHECK_BATCH == 0 && !plugsched_precheck_break(g, p))) {
+			plugsched_seen_whole = false;
 			break;
-		if (n && n % PLUGSCHED_PRECHECK_BATCH == 0 && !plugsched_precheck_break(g, p))
-			break;
+		}
 		s = &plugsched_seen[n++];
 		*s = (struct plugsched_seen){ .task = p, .start_time = p->start_time };
 		if (p == initiator)
 			continue;
 		switches = plugsched_switches(p);
-		smp_rmb();
-		if (READ_ONCE(p->on_cpu))
+		smp_rmb();	/* the count before on_cpu: pairs with finish_task()'s release */
+		if (READ_ONCE(p->on_cpu)) {
+			plugsched_note_unvouched(p);
 			continue;
+		}
 		busy = plugsched_check_task(p, install, &culprit, &at);
-		smp_rmb();
-		if (READ_ONCE(p->on_cpu))
+		smp_rmb();	/* the stack read before on_cpu again */
+		if (READ_ONCE(p->on_cpu)) {
+			plugsched_note_unvouched(p);
 			continue;
-		smp_rmb();
-		if (plugsched_switches(p) != switches)
+		}
+		smp_rmb();	/* on_cpu before the count again */
+		if (plugsched_switches(p) != switches) {
+			plugsched_note_unvouched(p);
 			continue;
+		}
 		if (busy) {
 			*pid = task_pid_nr(p);
 			strscpy(comm, p->comm, TASK_COMM_LEN);
