@@ -81,7 +81,7 @@ export function resolveSidecars(units: CollectedUnit[], facts: VmlinuxFacts, req
   const seen = new Set<string>();
   requests.forEach((r, i) => {
     const where = `${origin.file}: ${origin.field}[${i}] (function ${r.name}, file ${r.file})`;
-    const fail = (why: string, fix: string) => errors.push(`${where}: ${why}. ${fix}`);
+    const fail = (why: string, fix: string) => errors.push(`${where}: ${why}. ${fix}.`);
     const removeIt = `remove the entry from "${origin.field}" in ${origin.file}`;
     if (seen.has(`${r.name}@${r.file}`)) return fail('is listed twice', `Keep one of them in "${origin.field}"`);
     seen.add(`${r.name}@${r.file}`);
