@@ -14,7 +14,8 @@
  * sidecars; the variant's patches then apply to it. A variant without
  * sidecars copies the kernel's dist/kernels/<id>/mod as before.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClassEntry } from '../boundary/analyze';
 import { boundaryConfigOf, kernelDist, readCollected } from '../boundary/pipeline';
@@ -62,4 +63,22 @@ export async function extractWithVariantSidecars(workspaceRoot: string, schedule
   const r = extractTree({ sourceTree: src.tree, outDir, units, classes: withSidecars(classes, resolved), config: boundary, inVmlinux: (name) => present.has(name), runtimeDir, springboardLayout, clones: facts.clones });
   if (r.problems.length > 0) throw new PlugschedError(`Extraction of ${kernel.id} with the sidecars of ${scheduler.file} cannot be done: ${r.problems.join(' ')}`);
   return resolved.entries;
+}
+
+/**
+ * Run `use` with the variant's base: the kernel's dist/kernels/<id>/mod, or,
+ * for a variant with sidecars of its own, that extraction made in a temporary
+ * directory (removed afterwards). The edit tree starts from it (its patches
+ * apply to it, not to the kernel's mod).
+ */
+export async function withVariantBase<T>(workspaceRoot: string, scheduler: SchedulerConfig, kernel: KernelConfig, log: Logger, use: (baseDir: string) => Promise<T>): Promise<T> {
+  if (scheduler.sidecars.length === 0) return use(kernelDist(workspaceRoot, kernel.id, 'mod'));
+  const tmp = mkdtempSync(join(tmpdir(), `plugsched-base-${scheduler.name}-`));
+  try {
+    const base = join(tmp, 'base');
+    await extractWithVariantSidecars(workspaceRoot, scheduler, kernel, base, log);
+    return await use(base);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
