@@ -8,7 +8,8 @@
  * kernel pipeline is shared), sidecar-x86, whose scheduler.yaml lists a
  * sidecar of its own (cpuacct_charge of kernel/sched/cpuacct.c): one more
  * boot, live-update and its cpuacct-own test, which sees the patched sidecar
- * while installed and the kernel's before and after (the rest of its
+ * while installed and the kernel's before and after, and sidecar-conflict (a
+ * kprobe on the sidecar's kernel entry refuses the install) (the rest of its
  * scenarios run with nx run sidecar-x86:vm-test, not here: the suite's time
  * budget).
  */
@@ -129,10 +130,10 @@ describe("a variant's own sidecar (sidecar-x86: cpuacct_charge, outside the kern
     expect(kernelMod).not.toContain('__mod_cpuacct_charge');
     expect(variantSrc).toContain('PLUGSCHED_REDIRECT(__mod_cpuacct_charge, __orig_cpuacct_charge, "cpuacct_charge", 0)');
     expect(variantSrc).toContain('if (ca != &root_cpuacct)');
-    const r = ws.nx(['run', `${SIDECAR}:vm-test`, '--scenarios=live-update,cpuacct-own', '--output-style=stream']);
+    const r = ws.nx(['run', `${SIDECAR}:vm-test`, '--scenarios=live-update,cpuacct-own,sidecar-conflict', '--output-style=stream']);
     expect(r.code, r.out.slice(-4000)).toBe(0);
     const j = json(SIDECAR);
-    expect(j.scenarios.map((s) => [s.name, s.status])).toEqual([['install', 'pass'], ['rollback', 'pass'], ['cpuacct-own', 'pass']]);
+    expect(j.scenarios.map((s) => [s.name, s.status])).toEqual([['install', 'pass'], ['rollback', 'pass'], ['cpuacct-own', 'pass'], ['sidecar-conflict', 'pass']]);
     const checks = j.scenarios.find((x) => x.name === 'cpuacct-own')?.checks ?? [];
     expect(checks.map((c) => [c.name, c.pass])).toEqual([
       ['v1-cpuacct', true],
@@ -147,5 +148,9 @@ describe("a variant's own sidecar (sidecar-x86: cpuacct_charge, outside the kern
     // while installed the parent group is charged nothing; before and after, its child's time
     expect(checks.find((c) => c.name === 'parent-own-only-during')?.evidence).toMatch(/^usage grew by: root [1-9]\d* ns, parent 0 ns, parent\/child [1-9]\d* ns/);
     expect(checks.find((c) => c.name === 'hierarchical-after')?.evidence).toMatch(/parent [1-9]\d* ns, parent\/child [1-9]\d* ns/);
+    // its entry is checked like every other: a kprobe on the kernel's cpuacct_charge makes the install refuse, naming it
+    const conflict = j.scenarios.find((x) => x.name === 'sidecar-conflict')?.checks ?? [];
+    expect(conflict.map((c) => [c.name, c.pass])).toEqual([['refused', true], ['names-the-sidecar', true], ['nothing-left', true], ['installs-once-free', true], ['uninstall', true]]);
+    expect(conflict.find((c) => c.name === 'names-the-sidecar')?.evidence).toMatch(/plugsched: cpuacct_charge,0: is traced/);
   }, 900_000);
 });
