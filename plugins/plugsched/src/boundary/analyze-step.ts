@@ -10,6 +10,7 @@ import type { Logger } from '../util/progress';
 import { analyzeBoundary, boundaryNameErrors, type BoundaryAnalysis } from './analyze';
 import type { CollectedUnit } from './collector-format';
 import { boundaryConfigOf, kernelDist, readCollected, replaceDir } from './pipeline';
+import { resolveSidecars, sidecarReasons, withSidecars } from './sidecars';
 import { readVmlinuxFacts, type VmlinuxFacts, type VmlinuxQuery } from './vmlinux';
 
 /** What to ask the debug vmlinux about, from the collector's facts. */
@@ -64,10 +65,15 @@ export async function analyzeStep(workspaceRoot: string, kernel: KernelConfig, l
   const facts = readVmlinuxFacts(devel.vmlinux, vmlinuxQuery(units));
   const analysis = analyzeBoundary(units, facts, boundary);
   if (analysis.errors.length > 0) throw boundaryConfigError(boundary.file, analysis.errors);
+  // sidecars (sidecars.ts): functions outside the boundary files, redirected too
+  const sidecars = resolveSidecars(units, facts, boundary.sidecars, boundary.modFiles, { file: boundary.file, field: 'sidecars' });
+  if (sidecars.errors.length > 0) throw boundaryConfigError(boundary.file, sidecars.errors);
+  const classes = withSidecars(analysis.classes, sidecars);
+  const reasons = { ...analysis.reasons, ...sidecarReasons(sidecars.entries, { file: boundary.file, field: 'sidecars' }) };
   replaceDir(kernelDist(workspaceRoot, kernel.id, 'boundary'), (tmp) => {
-    writeJsonAtomic(join(tmp, 'boundary.json'), { kernel: kernel.id, classes: analysis.classes, reasons: analysis.reasons, warnings: analysis.warnings });
+    writeJsonAtomic(join(tmp, 'boundary.json'), { kernel: kernel.id, classes, reasons, warnings: analysis.warnings });
     writeFileAtomic(join(tmp, 'boundary-doc.yaml'), yaml.dump({ kernel: kernel.id, structs: analysis.structs }, { sortKeys: true, lineWidth: 120 }));
-    writeFileAtomic(join(tmp, 'summary.md'), summaryMarkdown(kernel.id, boundary, analysis));
+    writeFileAtomic(join(tmp, 'summary.md'), summaryMarkdown(kernel.id, boundary, { ...analysis, classes }));
     writeJsonAtomic(join(tmp, 'vmlinux-facts.json'), facts);
   });
   log(`analyze: ${analysis.classes.interface.length} interfaces, ${analysis.classes.callback.length} callbacks, ${analysis.classes.insider.length} insiders`);
