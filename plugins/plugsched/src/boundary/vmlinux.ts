@@ -56,8 +56,11 @@ export interface VmlinuxQuery {
   variableNames: string[];
 }
 
-/** Sections whose relocations are bookkeeping (unwind tables, patch sites), not references a function makes. */
-const BOOKKEEPING = /^(\.orc_unwind|__ex_table|\.altinstr|__jump_table|\.static_call|\.retpoline_sites|\.return_sites|__mcount_loc|\.call_sites|\.ibt_endbr|\.smp_locks|\.parainstructions|__bug_table|\.discard|__patchable_function_entries|\.kcfi|\.notes|__ksymtab|__kcrctab|\.BTF|\.eh_frame|__tracepoints_ptrs|__param|\.apicdrivers|\.x86_cpu_dev|__dbe_table|\.pci_fixup|\.ftrace)/;
+/**
+ * Sections whose relocations are bookkeeping (unwind tables, patch sites), not references a function makes.
+ * A static call's trampoline (.static_call.text) is not: its jump is how its callers enter the target.
+ */
+const BOOKKEEPING = /^(\.orc_unwind|__ex_table|\.altinstr|__jump_table|\.static_call_sites|\.static_call_tramp_key|\.retpoline_sites|\.return_sites|__mcount_loc|\.call_sites|\.ibt_endbr|\.smp_locks|\.parainstructions|__bug_table|\.discard|__patchable_function_entries|\.kcfi|\.notes|__ksymtab|__kcrctab|\.BTF|\.eh_frame|__tracepoints_ptrs|__param|\.apicdrivers|\.x86_cpu_dev|__dbe_table|\.pci_fixup|\.ftrace)/;
 
 export const CLONE_SUFFIX = /\.(isra|constprop|part|cold|lto_priv|localalias)(\.\d+)*$|\.cold$/;
 
