@@ -63,7 +63,8 @@ export function boundaryFiles(v: [number, number]): FileEntry[] {
  */
 export function kernelFunctions(v: [number, number]): FileEntry[] {
   const sleep = 'a path tasks sleep or are preempted through: a sleeping task then has only kernel code on its stack';
-  const names = ['schedule', 'schedule_idle', 'schedule_preempt_disabled', 'preempt_schedule', ...(atLeast(v, 6, 12) ? [] : ['preempt_schedule_common']), 'preempt_schedule_notrace', 'preempt_schedule_irq', '__cond_resched', '__cond_resched_lock', '__cond_resched_rwlock_read', '__cond_resched_rwlock_write', 'io_schedule', 'io_schedule_timeout'];
+  const names: string[] = ['schedule', 'schedule_idle', 'schedule_preempt_disabled', 'preempt_schedule', ...(atLeast(v, 6, 12) ? [] : ['preempt_schedule_common']), 'preempt_schedule_notrace', 'preempt_schedule_irq', '__cond_resched', '__cond_resched_lock', '__cond_resched_rwlock_read', '__cond_resched_rwlock_write', 'io_schedule', 'io_schedule_timeout'];
+  if (atLeast(v, 6, 7)) names.push('rt_mutex_schedule'); // rtmutexes sleep in it since 6.7
   return [...names.map((path) => ({ path, reason: sleep })), { path: 'cpu_startup_entry', reason: "each CPU's idle task lives in it forever" }, { path: 'do_idle', reason: 'the idle loop itself (cpu_startup_entry calls it forever)' }];
 }
 
