@@ -246,3 +246,14 @@ describe('derived interfaces', () => {
     expect([...deriveInterfaces([c('f', false), c('g')], { ...facts, exports: new Set(['g']) }).keys()]).toEqual(['g (kernel/sched/core.c)']);
   });
 });
+
+describe('derived interfaces that cannot be redirected', () => {
+  it('keeps a function in the kernel when a lock guard has its name (DEFINE_LOCK_GUARD_1)', () => {
+    const u = unit([fn('task_rq_lock', 'kernel/sched/core.c', [], { linkage: 'global' }), fn('class_task_rq_lock_constructor', 'kernel/sched/sched.h', ['task_rq_lock'], { fromMacro: true })]);
+    const f = facts(u, { referrers: { task_rq_lock: [{ from: 'cgroup_move_task', section: '.text', kind: 'code', init: false }] } }, ['class_task_rq_lock_constructor']);
+    const a = analyzeBoundary(u, f, config([], { modFiles: ['kernel/sched/core.c', 'kernel/sched/sched.h'] }));
+    expect(names(a, 'outsider')).toEqual(['task_rq_lock']);
+    expect(a.reasons['task_rq_lock (kernel/sched/core.c)'][0]).toMatch(/^entered from outside, but not redirectable: class_task_rq_lock_constructor is a cleanup guard of the same name/);
+    expect(a.interfaces.excluded.map((x) => x.key)).toEqual(['task_rq_lock (kernel/sched/core.c)']);
+  });
+});

@@ -73,7 +73,7 @@ export function summaryMarkdown(kernelId: string, boundary: BoundaryConfig, a: B
     '',
     ...(by('override').length === 0 ? ['none'] : by('override').map((k) => `- \`${k}\`: ${(a.reasons[k]?.[0] ?? '').replace(/^added as an interface in [^:]*: /, '')}`)),
     '',
-    `Derived but excluded by an override (\`excludeInterfaces\`: the kernel's copy is used), ${a.interfaces.excluded.length}:`,
+    `Derived but kept in the kernel (an \`excludeInterfaces\` override, or a lock guard of the same name; the kernel's copy is used), ${a.interfaces.excluded.length}:`,
     '',
     ...(a.interfaces.excluded.length === 0 ? ['none'] : a.interfaces.excluded.map((x) => `- \`${x.key}\`: ${x.reason} (${x.entries[0] ?? 'a kernelFunctions callee'})`)),
     ...(a.warnings.length > 0 ? ['', '## Warnings', '', ...a.warnings.map((w) => `- ${w}`)] : []),

@@ -50,7 +50,7 @@ export type InterfaceOrigin = 'derived' | 'syscall' | 'kernel-function callee' |
 export interface InterfaceReport {
   /** "name (file)" -> origin, for every function of class interface (sorted by key). */
   origins: Record<string, InterfaceOrigin>;
-  /** Overrides that removed a derived interface: the function, the override's reason and what enters it. */
+  /** Derived interfaces that stay the kernel's (an override, or a lock guard of the same name): the function, the reason and what enters it. */
   excluded: { key: string; reason: string; entries: string[] }[];
 }
 
@@ -254,6 +254,9 @@ function derivedEntries(g: SchedulerGraph, facts: VmlinuxFacts, callersOf: Map<s
 /** The marker of a reason an excludeInterfaces override gave: how the warnings find the overrides that took effect. */
 const EXCLUDED = 'excluded from the interfaces (excludeInterfaces)';
 
+/** The marker of a derived interface that cannot be redirected because a lock guard has its name. */
+const GUARD_NAME = 'entered from outside, but not redirectable';
+
 /**
  * Takes the graph, the config and the derived entries; gives the classes
  * boundary.yaml decides (init code, kernelFunctions as outsiders, interfaces
@@ -338,6 +341,13 @@ function derivedInterfaces(g: SchedulerGraph, derived: Map<string, string[]>, v:
   for (const n of g.mod) {
     const entries = derived.get(n.key);
     if (d.cls.has(n.key) || entries === undefined) continue;
+    if (g.byName.has(`class_${n.fn.name}_constructor`)) {
+      // DEFINE_LOCK_GUARD_1(task_rq_lock, ...) in 6.5+: the module's redirect names (redirect-names.h)
+      // would rename the guard's class along with the function, and guard(task_rq_lock) stops compiling.
+      d.classify(n.key, 'outsider', `${GUARD_NAME}: class_${n.fn.name}_constructor is a cleanup guard of the same name (DEFINE_LOCK_GUARD), which redirecting the function would rename too; the kernel's copy is used`);
+      for (const why of entries) d.because(n.key, why);
+      continue;
+    }
     d.classify(n.key, 'interface', `derived: ${entries[0]}`);
     for (const why of entries.slice(1)) d.because(n.key, why);
   }
@@ -534,6 +544,7 @@ function interfaceReport(g: SchedulerGraph, v: Verdicts, derived: Map<string, st
     if (v.cls.get(n.key) === 'interface')
       origins[n.key] = why.startsWith('derived: ') ? 'derived' : why.startsWith('syscall entry') ? 'syscall' : why.startsWith('added as an interface') ? 'override' : 'kernel-function callee';
     else if (why.startsWith(EXCLUDED)) excluded.push({ key: n.key, reason: why.slice(why.indexOf(': ') + 2), entries: derived.get(n.key) ?? [] });
+    else if (why.startsWith(GUARD_NAME)) excluded.push({ key: n.key, reason: why, entries: derived.get(n.key) ?? [] });
   }
   return { origins, excluded };
 }
