@@ -256,4 +256,12 @@ describe('derived interfaces that cannot be redirected', () => {
     expect(a.reasons['task_rq_lock (kernel/sched/core.c)'][0]).toMatch(/^entered from outside, but not redirectable: class_task_rq_lock_constructor is a cleanup guard of the same name/);
     expect(a.interfaces.excluded.map((x) => x.key)).toEqual(['task_rq_lock (kernel/sched/core.c)']);
   });
+
+  it("does not derive a header's function, whose copies belong to every unit that includes it", () => {
+    const u = unit([fn('task_rq_unlock', 'kernel/sched/sched.h'), fn('cgroup_move_task', 'kernel/sched/psi.c', ['task_rq_unlock'])]);
+    const a = analyzeBoundary(u, facts(u), config([], { modFiles: ['kernel/sched/core.c', 'kernel/sched/sched.h'] }));
+    expect(names(a, 'interface')).toEqual([]);
+    expect(names(a, 'outsider')).toEqual(['task_rq_unlock']);
+    expect(a.reasons['task_rq_unlock (kernel/sched/sched.h)'][0]).toMatch(/called by cgroup_move_task \(kernel\/sched\/psi\.c\) \(outside the boundary files\)/);
+  });
 });

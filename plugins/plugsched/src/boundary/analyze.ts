@@ -238,8 +238,8 @@ class Draft {
 /**
  * Takes the graph, the vmlinux facts and the callers; gives the boundary
  * functions entered from outside the boundary files (key -> reasons): those
- * with a callable copy in vmlinux that are neither init code nor weak defaults
- * (derive-interfaces.ts).
+ * of a .c file with a callable copy in vmlinux that are neither init code nor
+ * weak defaults (derive-interfaces.ts).
  */
 function derivedEntries(g: SchedulerGraph, facts: VmlinuxFacts, callersOf: Map<string, Reference[]>): Map<string, string[]> {
   const fromOutsideFiles = new Map<string, string[]>();
@@ -247,7 +247,8 @@ function derivedEntries(g: SchedulerGraph, facts: VmlinuxFacts, callersOf: Map<s
     const outside = (callersOf.get(n.key) ?? []).filter((r) => g.byKey.get(r.from)?.inBoundary === false);
     if (outside.length > 0) fromOutsideFiles.set(n.key, [...new Set(outside.map((r) => `${r.how === 'calls' ? 'called by' : 'address taken by'} ${r.from}`))]);
   }
-  const candidates = g.mod.filter((n) => !n.fn.init && !n.fn.weak && vmCopy(g, n) !== null).map((n) => ({ key: n.key, name: n.fn.name, global: n.fn.linkage === 'global' }));
+  // A header's function is compiled into every unit that includes it: the module cannot redirect one of those copies.
+  const candidates = g.mod.filter((n) => !n.fn.init && !n.fn.weak && !n.fn.file.endsWith('.h') && vmCopy(g, n) !== null).map((n) => ({ key: n.key, name: n.fn.name, global: n.fn.linkage === 'global' }));
   return deriveInterfaces(candidates, { referrers: facts.referrers, fromOutsideFiles, exports: new Set(facts.exports) });
 }
 
