@@ -132,7 +132,7 @@ describe('extraction of a sidecar', () => {
     writeFileSync(join(sourceTree, 'kernel/sched/core.c'), CORE_C);
     const u = units([def(CPUACCT_C, 'helper', 'static'), def(CPUACCT_C, 'charge', 'global'), def(CPUACCT_C, 'other', 'global')]);
     const f = facts([vm('charge'), vm('other')]);
-    const config: BoundaryConfig = { file: 'kernels/k/boundary.yaml', modFiles: MOD_FILES, outsideFiles: [CPUACCT], interfaces: [], interfacePrefixes: [], kernelFunctions: [], sharedVars: [], privateVars: [], sidecars: [], units: [UNIT], moduleCompat: null };
+    const config: BoundaryConfig = { file: 'kernels/k/boundary.yaml', modFiles: MOD_FILES, outsideFiles: [CPUACCT], interfaces: [], excludedInterfaces: [], interfacePrefixes: [], kernelFunctions: [], sharedVars: [], privateVars: [], sidecars: [], units: [UNIT], moduleCompat: null };
     const resolved = resolveSidecars(u, f, sidecar ? [req('charge')] : [], MOD_FILES, ORIGIN);
     expect(resolved.errors).toEqual([]);
     const none: BoundaryClasses = { interface: [], callback: [], insider: [], outsider: [], outsider_inline: [], init: [], tainted: [], undefined: [] };
