@@ -58,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
   const ko = join(ROOT, 'dist', 'schedulers', o.variant, 'scheduler.ko');
   if (!existsSync(ko)) throw new Error(`nx run ${o.variant}:module succeeded but left no dist/schedulers/${o.variant}/scheduler.ko`);
   const devel = await develTree(ROOT, scheduler.kernel, (l) => process.stdout.write(`${l}\n`));
+  // the commit that runs, read now: a commit made while the soak runs is not what it tested
+  const commit = commitLine();
   const config = readFileSync(devel.config, 'utf8');
   const memMiB = 2048;
   const work = mkdtempSync(join(tmpdir(), 'plugsched-soak-'));
@@ -125,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
       kernelId: kernel.id,
       kernelRelease: devel.kernelRelease,
       kernelVersion: kernel.version,
-      commit: commitLine(),
+      commit,
       machine: { cores: cpu.length, model: cpu[0]?.model.trim() ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30) },
       accel: run.accel,
       tcg: o.tcg,
