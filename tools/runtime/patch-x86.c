@@ -23,7 +23,10 @@
 #include <linux/kdebug.h>
 #include <linux/memory.h>
 #include <linux/module.h>
-#include <asm/ibt.h>
+#include <linux/version.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
+#include <asm/ibt.h>	/* before 5.18: is_endbr() in the kernel's module-compat.h */
+#endif
 #include <asm/insn.h>
 #include <asm/sync_core.h>
 #include <asm/text-patching.h>
