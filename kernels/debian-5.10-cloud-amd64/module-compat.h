@@ -88,6 +88,15 @@ static inline int plugsched_insn_decode_kernel(struct insn *insn, const void *ka
 }
 #define insn_decode_kernel(insn, kaddr) plugsched_insn_decode_kernel(insn, kaddr)
 
+/*
+ * ftrace's NOP at an untraced call site: 5.10 writes the CPU's "ideal" atomic
+ * 5-byte NOP (ftrace_nop_replace()), not always 0f 1f 44 00 00 as 5.13+ does.
+ * ideal_nops is not exported: the installer resolves it from kallsyms like the
+ * scheduler's other kernel symbols.
+ */
+#include <asm/nops.h>
+#define PLUGSCHED_FTRACE_NOP5 (ideal_nops[NOP_ATOMIC5])
+
 /* struct ftrace_regs (5.11): a 5.10 ftrace handler gets the struct pt_regs itself */
 #define ftrace_regs pt_regs
 #define ftrace_get_regs(fregs) (fregs)
