@@ -4,7 +4,14 @@
  * guest program of its own passes vm-test; the same test changed to fail
  * reruns vm-test (the tests are its inputs) and fails it with the reason;
  * bad tests are named before anything boots. Two short boots, no built-in
- * scenario but hello-sched's own greeting test.
+ * scenario but hello-sched's own greeting test. In the same workspace (the
+ * kernel pipeline is shared), sidecar-x86, whose scheduler.yaml lists a
+ * sidecar of its own (cpuacct_charge of kernel/sched/cpuacct.c): one more
+ * boot, live-update and its cpuacct-own test, which sees the patched sidecar
+ * while installed and the kernel's before and after, and sidecar-conflict (a
+ * kprobe on the sidecar's kernel entry refuses the install) (the rest of its
+ * scenarios run with nx run sidecar-x86:vm-test, not here: the suite's time
+ * budget).
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +23,7 @@ const VARIANT = 'hello-sched';
 const tests = () => join(ws.dir, 'schedulers', VARIANT, 'tests');
 const out = (f: string) => join(ws.dir, 'dist', 'schedulers', VARIANT, f);
 const SCENARIOS = '--scenarios=greeting,with-probe';
+const SIDECAR = 'sidecar-x86';
 
 const PROBE = `// SPDX-License-Identifier: GPL-2.0
 /* policy: print this process's scheduling policy as the running scheduler reports it */
@@ -46,15 +54,15 @@ ${extra}	sched_uninstall; rc=$?
 `;
 
 beforeAll(() => {
-  ws = tempWorkspace({ schedulers: [VARIANT] });
+  ws = tempWorkspace({ schedulers: [VARIANT, SIDECAR] });
   writeFileSync(join(tests(), 'policy.c'), PROBE);
   writeFileSync(join(tests(), 'with-probe.sh'), withProbe());
-  const r = ws.nx(['run', `${VARIANT}:build`, '--output-style=stream']);
+  const r = ws.nx(['run-many', '-t', 'build', '-p', VARIANT, SIDECAR, '--output-style=stream']);
   if (r.code !== 0) throw new Error(r.out);
 }, 900_000);
 afterAll(() => ws?.dispose());
 
-const json = () => JSON.parse(readFileSync(out('vm-test.json'), 'utf8')) as { pass: boolean; reasons: string[]; scenarios: { name: string; status: string; checks: { name: string; pass: boolean; evidence: string }[] }[] };
+const json = (variant = VARIANT) => JSON.parse(readFileSync(join(ws.dir, 'dist', 'schedulers', variant, 'vm-test.json'), 'utf8')) as { pass: boolean; reasons: string[]; scenarios: { name: string; status: string; checks: { name: string; pass: boolean; evidence: string }[] }[] };
 
 describe("a variant's own VM tests", () => {
   it("pass: hello-sched's greeting test and a test with a guest program of its own, run by name", () => {
@@ -112,4 +120,37 @@ describe("a variant's own VM tests", () => {
       refused('30-greeting.sh', 'scenario_greeting() {\n\t:\n}\n', /The variant's tests schedulers\/hello-sched\/tests\/10-greeting\.sh and schedulers\/hello-sched\/tests\/30-greeting\.sh are both scenario "greeting"/);
     }, 300_000);
   });
+});
+
+describe("a variant's own sidecar (sidecar-x86: cpuacct_charge, outside the kernel's boundary)", () => {
+  it("is extracted into the variant's base only, redirected, and its patched body runs while installed and not before or after", () => {
+    // the kernel's extracted scheduler does not redirect it; the variant's base does
+    const kernelMod = readFileSync(join(ws.dir, 'dist', 'kernels', 'debian-6.1-cloud-amd64', 'mod', 'kernel', 'sched', 'cpuacct.c'), 'utf8');
+    const variantSrc = readFileSync(join(ws.dir, 'dist', 'schedulers', SIDECAR, 'src', 'kernel', 'sched', 'cpuacct.c'), 'utf8');
+    expect(kernelMod).not.toContain('__mod_cpuacct_charge');
+    expect(variantSrc).toContain('PLUGSCHED_REDIRECT(__mod_cpuacct_charge, __orig_cpuacct_charge, "cpuacct_charge", 0)');
+    expect(variantSrc).toContain('if (ca != &root_cpuacct)');
+    const r = ws.nx(['run', `${SIDECAR}:vm-test`, '--scenarios=live-update,cpuacct-own,sidecar-conflict', '--output-style=stream']);
+    expect(r.code, r.out.slice(-4000)).toBe(0);
+    const j = json(SIDECAR);
+    expect(j.scenarios.map((s) => [s.name, s.status])).toEqual([['install', 'pass'], ['rollback', 'pass'], ['cpuacct-own', 'pass'], ['sidecar-conflict', 'pass']]);
+    const checks = j.scenarios.find((x) => x.name === 'cpuacct-own')?.checks ?? [];
+    expect(checks.map((c) => [c.name, c.pass])).toEqual([
+      ['v1-cpuacct', true],
+      ['hierarchical-before', true],
+      ['install', true],
+      ['child-counted-during', true],
+      ['parent-own-only-during', true],
+      ['root-counts-all-during', true],
+      ['uninstall', true],
+      ['hierarchical-after', true],
+    ]);
+    // while installed the parent group is charged nothing; before and after, its child's time
+    expect(checks.find((c) => c.name === 'parent-own-only-during')?.evidence).toMatch(/^usage grew by: root [1-9]\d* ns, parent 0 ns, parent\/child [1-9]\d* ns/);
+    expect(checks.find((c) => c.name === 'hierarchical-after')?.evidence).toMatch(/parent [1-9]\d* ns, parent\/child [1-9]\d* ns/);
+    // its entry is checked like every other: a kprobe on the kernel's cpuacct_charge makes the install refuse, naming it
+    const conflict = j.scenarios.find((x) => x.name === 'sidecar-conflict')?.checks ?? [];
+    expect(conflict.map((c) => [c.name, c.pass])).toEqual([['refused', true], ['names-the-sidecar', true], ['nothing-left', true], ['installs-once-free', true], ['uninstall', true]]);
+    expect(conflict.find((c) => c.name === 'names-the-sidecar')?.evidence).toMatch(/plugsched: cpuacct_charge,0: is traced/);
+  }, 900_000);
 });

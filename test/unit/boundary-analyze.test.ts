@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeBoundary, boundaryNameErrors, editDistance, nearMatches } from '../../plugins/plugsched/src/boundary/analyze';
 import type { CollectedFunction, CollectedUnit } from '../../plugins/plugsched/src/boundary/collector-format';
+import { deriveInterfaces, entriesOf, type EntryFacts } from '../../plugins/plugsched/src/boundary/derive-interfaces';
 import type { VmlinuxFacts } from '../../plugins/plugsched/src/boundary/vmlinux';
 import type { BoundaryConfig } from '../../plugins/plugsched/src/config/boundary-config';
 
@@ -9,8 +10,9 @@ function fn(name: string, file: string, calls: string[] = [], extra: Partial<Col
   return { name, file, linkage: 'static', weak: false, inline: false, alwaysInline: false, section: null, init: false, fromMacro: false, name_loc: P, body: { start: P, end: P }, calls, addressTaken: [], varRefs: [], fieldAccesses: [], ...extra };
 }
 const unit = (functions: CollectedFunction[], variables: CollectedUnit['variables'] = []): CollectedUnit[] => [{ format: 1, unit: 'kernel/sched/core.c', functions, variables }];
+/** A config whose `interfaces` overrides add the named functions (reason "test"). */
 const config = (interfaces: string[], extra: Partial<BoundaryConfig> = {}): BoundaryConfig => ({
-  file: 'kernels/k/boundary.yaml', modFiles: ['kernel/sched/core.c'], outsideFiles: [], interfaces, interfacePrefixes: ['__x64_sys_'], kernelFunctions: [], sharedVars: [], privateVars: [], sidecars: [], units: ['kernel/sched/core.c'], moduleCompat: null, ...extra,
+  file: 'kernels/k/boundary.yaml', modFiles: ['kernel/sched/core.c'], outsideFiles: [], interfaces: interfaces.map((name) => ({ name, reason: 'test' })), excludedInterfaces: [], interfacePrefixes: ['__x64_sys_'], kernelFunctions: [], sharedVars: [], privateVars: [], sidecars: [], units: ['kernel/sched/core.c'], moduleCompat: null, ...extra,
 });
 /** Every function has a plain vmlinux copy in core.c unless listed in `inlined`. */
 function facts(u: CollectedUnit[], extra: Partial<VmlinuxFacts> = {}, inlined: string[] = []): VmlinuxFacts {
@@ -47,7 +49,7 @@ describe('boundary analysis', () => {
     const u = unit([fn('schedule', 'kernel/sched/core.c', [], { linkage: 'global' })]);
     const a = analyzeBoundary(u, facts(u), config(['schedule'], { kernelFunctions: [{ name: 'schedul', reason: 'x' }, { name: 'schedule', reason: 'y' }] }));
     expect(a.errors.join(' ')).toMatch(/kernel function "schedul" is not a function defined in the boundary files \(did you mean schedule\?\)/);
-    expect(a.errors.join(' ')).toMatch(/"schedule" is listed both as an interface and in kernelFunctions/);
+    expect(a.errors.join(' ')).toMatch(/"schedule" is listed both in interfaces and in kernelFunctions/);
   });
 
   it('makes functions reached only through interfaces insiders', () => {
@@ -55,24 +57,86 @@ describe('boundary analysis', () => {
     const a = analyzeBoundary(u, facts(u), config(['schedule']));
     expect(names(a, 'interface')).toEqual(['schedule']);
     expect(names(a, 'insider')).toEqual(['helper', 'pick']);
-    expect(a.reasons['schedule (kernel/sched/core.c)']).toEqual(['listed as an interface in kernels/k/boundary.yaml']);
+    expect(a.reasons['schedule (kernel/sched/core.c)']).toEqual(['added as an interface in kernels/k/boundary.yaml: test']);
+    expect(a.interfaces.origins).toEqual({ 'schedule (kernel/sched/core.c)': 'override' });
     expect(names(a, 'tainted')).toEqual(['helper', 'pick', 'schedule']);
   });
 
-  it('demotes an insider called from outside the kernel/sched boundary, and what only it reaches stays', () => {
-    const u = unit([fn('schedule', 'kernel/sched/core.c', ['shared'], { linkage: 'global' }), fn('shared', 'kernel/sched/core.c', ['leaf'], { linkage: 'global' }), fn('leaf', 'kernel/sched/core.c')]);
-    const a = analyzeBoundary(u, facts(u, { referrers: { shared: [{ from: 'do_exit', section: '.text', kind: 'code', init: false }] } }), config(['schedule']));
-    expect(names(a, 'outsider')).toEqual(['leaf', 'shared']);
-    expect(a.reasons['shared (kernel/sched/core.c)'][0]).toMatch(/called by do_exit \(\.text, outside the scheduler\)/);
-    // the fixpoint: leaf is called by shared, now an outsider, so it is demoted too, with the chain
-    expect(a.reasons['leaf (kernel/sched/core.c)'][0]).toMatch(/called by shared \(kernel\/sched\/core\.c\) \(an outsider: called by do_exit/);
+  it('derives an interface from calls outside the scheduler in vmlinux, not from init code or data', () => {
+    const u = unit([fn('wake', 'kernel/sched/core.c', ['ttwu'], { linkage: 'global' }), fn('ttwu', 'kernel/sched/core.c'), fn('boot_only', 'kernel/sched/core.c'), fn('ops_fn', 'kernel/sched/core.c')]);
+    const code = (from: string) => ({ from, section: '.text', kind: 'code' as const, init: false });
+    const a = analyzeBoundary(
+      u,
+      facts(u, { referrers: { wake: [code('do_exit'), code('kthread')], boot_only: [{ from: 'start_kernel', section: '.init.text', kind: 'code', init: true }], ops_fn: [{ from: 'cpuhp_hp_states', section: '.data', kind: 'data', init: false }] } }),
+      config([]),
+    );
+    expect(a.errors).toEqual([]);
+    expect(names(a, 'interface')).toEqual(['wake']);
+    expect(a.reasons['wake (kernel/sched/core.c)']).toEqual(['derived: called or referenced by code outside the scheduler: do_exit (.text), kthread (.text)']);
+    expect(a.interfaces.origins).toEqual({ 'wake (kernel/sched/core.c)': 'derived' });
+    // a pointer in data is a callback (redirected too), init code is gone after boot: boot_only and ttwu stay the module's
+    expect(names(a, 'callback')).toEqual(['ops_fn']);
+    expect(names(a, 'insider')).toEqual(['boot_only', 'ttwu']);
   });
 
-  it('demotes insiders called by files outside the boundary within the same unit', () => {
-    const u = unit([fn('schedule', 'kernel/sched/core.c', ['acct'], { linkage: 'global' }), fn('acct', 'kernel/sched/core.c'), fn('account_tick', 'kernel/sched/cputime.c', ['acct'])]);
-    const a = analyzeBoundary(u, facts(u), config(['schedule']));
-    expect(names(a, 'outsider')).toEqual(['acct']);
-    expect(a.reasons['acct (kernel/sched/core.c)'][0]).toMatch(/called by account_tick \(kernel\/sched\/cputime\.c\) \(outside the boundary files\)/);
+  it('derives interfaces from the other files of the units, static calls and exports; not without a copy to redirect', () => {
+    const u = unit([
+      fn('acct', 'kernel/sched/core.c'),
+      fn('account_tick', 'kernel/sched/cputime.c', ['acct', 'inlined']),
+      fn('inlined', 'kernel/sched/sched.h'),
+      fn('cond', 'kernel/sched/core.c', [], { linkage: 'global' }),
+      fn('exported', 'kernel/sched/core.c', [], { linkage: 'global' }),
+      fn('weak_hook', 'kernel/sched/core.c', [], { linkage: 'global', weak: true }),
+    ]);
+    const a = analyzeBoundary(
+      u,
+      facts(u, { exports: ['exported'], referrers: { cond: [{ from: '__SCT__cond_resched', section: '.static_call.text', kind: 'code', init: false }], weak_hook: [{ from: 'arch_x', section: '.text', kind: 'code', init: false }] } }, ['inlined']),
+      config([], { modFiles: ['kernel/sched/core.c', 'kernel/sched/sched.h'] }),
+    );
+    expect(names(a, 'interface')).toEqual(['acct', 'cond', 'exported']);
+    expect(a.reasons['acct (kernel/sched/core.c)']).toEqual(['derived: called by account_tick (kernel/sched/cputime.c), outside the boundary files']);
+    expect(a.reasons['cond (kernel/sched/core.c)']).toEqual(["derived: a static call's target (__SCT__cond_resched)"]);
+    expect(a.reasons['exported (kernel/sched/core.c)']).toEqual(['derived: exported to modules (EXPORT_SYMBOL: __ksymtab_exported)']);
+    // inlined has no copy in vmlinux: the kernel's cputime.c has its own; weak_hook may be overridden by the architecture
+    expect(names(a, 'outsider_inline')).toEqual(['inlined']);
+    expect(names(a, 'outsider')).toEqual(['weak_hook']);
+  });
+
+  it('keeps an excluded derived interface in the kernel, with the override\'s reason, and demotes what it calls', () => {
+    const u = unit([fn('schedule', 'kernel/sched/core.c', ['shared'], { linkage: 'global' }), fn('shared', 'kernel/sched/core.c', ['leaf'], { linkage: 'global' }), fn('leaf', 'kernel/sched/core.c')]);
+    const f = facts(u, { referrers: { shared: [{ from: 'do_exit', section: '.text', kind: 'code', init: false }] } });
+    const a = analyzeBoundary(u, f, config(['schedule'], { excludedInterfaces: [{ name: 'shared', reason: 'a lock helper with no policy' }] }));
+    expect(a.errors).toEqual([]);
+    expect(names(a, 'outsider')).toEqual(['leaf', 'shared']);
+    expect(a.reasons['shared (kernel/sched/core.c)']).toEqual([
+      'excluded from the interfaces (excludeInterfaces) in kernels/k/boundary.yaml: a lock helper with no policy',
+      'called or referenced by code outside the scheduler: do_exit (.text)',
+    ]);
+    expect(a.interfaces.excluded).toEqual([{ key: 'shared (kernel/sched/core.c)', reason: 'a lock helper with no policy', entries: ['called or referenced by code outside the scheduler: do_exit (.text)'] }]);
+    // the fixpoint: leaf is called by shared, now an outsider, so it is demoted too, with the chain
+    expect(a.reasons['leaf (kernel/sched/core.c)'][0]).toMatch(/called by shared \(kernel\/sched\/core\.c\) \(an outsider: excluded from the interfaces/);
+    // schedule is added by hand although nothing outside calls it; without the override it is an insider
+    expect(names(analyzeBoundary(u, f, config([])), 'insider')).toEqual(['leaf', 'schedule']);
+    expect(names(analyzeBoundary(u, f, config([])), 'interface')).toEqual(['shared']);
+  });
+
+  it('excludes a callee of a kernel function too', () => {
+    const u = unit([fn('schedule', 'kernel/sched/core.c', ['__schedule'], { linkage: 'global' }), fn('__schedule', 'kernel/sched/core.c')]);
+    const a = analyzeBoundary(u, facts(u), config([], { kernelFunctions: [{ name: 'schedule', reason: 'sleeps' }], excludedInterfaces: [{ name: '__schedule', reason: 'why not' }] }));
+    expect(names(a, 'outsider')).toEqual(['__schedule', 'schedule']);
+    expect(a.reasons['__schedule (kernel/sched/core.c)'][0]).toMatch(/^excluded from the interfaces \(excludeInterfaces\) in kernels\/k\/boundary\.yaml: why not; called by schedule/);
+    expect(a.warnings).toEqual(['no function is redirected: check the boundary files and the interfaces overrides in the boundary config']);
+  });
+
+  it('warns about overrides that change nothing', () => {
+    const u = unit([fn('wake', 'kernel/sched/core.c', [], { linkage: 'global' }), fn('quiet', 'kernel/sched/core.c')]);
+    const a = analyzeBoundary(u, facts(u, { exports: ['wake'] }), config(['wake'], { excludedInterfaces: [{ name: 'quiet', reason: 'r' }] }));
+    expect(a.errors).toEqual([]);
+    expect(a.warnings).toEqual([
+      'wake (kernel/sched/core.c) is added in interfaces in kernels/k/boundary.yaml, but the analysis derives it anyway (exported to modules (EXPORT_SYMBOL: __ksymtab_wake)): remove the override',
+      'quiet is in excludeInterfaces in kernels/k/boundary.yaml, but nothing outside the boundary files enters it on this kernel: the override changes nothing; remove it',
+    ]);
+    expect(names(a, 'insider')).toEqual(['quiet']);
   });
 
   it('keeps an outsider without a vmlinux copy as outsider_inline', () => {
@@ -96,8 +160,10 @@ describe('boundary analysis', () => {
     );
     const a = analyzeBoundary(u, facts(u, { exports: ['wake_up_process'] }), config([]));
     expect(names(a, 'init')).toEqual(['sched_init']);
-    expect(names(a, 'interface')).toEqual(['__x64_sys_sched_yield']);
-    expect(names(a, 'export')).toEqual(['wake_up_process']);
+    expect(names(a, 'interface')).toEqual(['__x64_sys_sched_yield', 'wake_up_process']);
+    expect(a.interfaces.origins).toEqual({ '__x64_sys_sched_yield (kernel/sched/core.c)': 'syscall', 'wake_up_process (kernel/sched/core.c)': 'derived' });
+    // exported without a copy to redirect: the kernel's stays
+    expect(names(analyzeBoundary(u, facts(u, { exports: ['wake_up_process'] }, ['wake_up_process']), config([])), 'export')).toEqual(['wake_up_process']);
     expect(names(a, 'callback')).toEqual(['timer_fn']);
     // helper is only called from init code (gone after boot): still an insider; the sched_class table is shadowed, not a callback source
     expect(names(a, 'insider')).toEqual(expect.arrayContaining(['helper']));
@@ -107,16 +173,19 @@ describe('boundary analysis', () => {
   it('reports unknown interfaces with near matches', () => {
     const u = unit([fn('schedule', 'kernel/sched/core.c', [], { linkage: 'global' })]);
     const a = analyzeBoundary(u, facts(u), config(['schedul', 'nonexistent_thing']));
-    expect(a.errors.join(' ')).toMatch(/interface "nonexistent_thing" is not a function defined in the boundary files; remove it from kernels\/k\/boundary\.yaml/);
+    expect(a.errors.join(' ')).toMatch(/interface "nonexistent_thing" is not a function defined in the boundary files; remove it from interfaces in kernels\/k\/boundary\.yaml/);
     expect(a.errors.join(' ')).toMatch(/interface "schedul" .*did you mean schedule\?/);
   });
 
   it('finds unknown names from the collected facts alone, before vmlinux is read', () => {
     const u = unit([fn('schedule', 'kernel/sched/core.c', [], { linkage: 'global' }), fn('elsewhere', 'kernel/other.c')]);
-    const cfg = config(['schedule', 'elsewhere'], { kernelFunctions: [{ name: 'schedule', reason: 'sleeps' }] });
+    const cfg = config(['schedule', 'elsewhere'], { kernelFunctions: [{ name: 'schedule', reason: 'sleeps' }], excludedInterfaces: [{ name: 'schedule', reason: 'x' }, { name: 'schedul', reason: 'y' }] });
     expect(boundaryNameErrors(u, cfg)).toEqual([
-      'interface "elsewhere" is not a function defined in the boundary files; remove it from kernels/k/boundary.yaml or add the file that defines it',
-      '"schedule" is listed both as an interface and in kernelFunctions in kernels/k/boundary.yaml; keep one',
+      'interface "elsewhere" is not a function defined in the boundary files; remove it from interfaces in kernels/k/boundary.yaml or add the file that defines it',
+      'excluded interface "schedul" is not a function defined in the boundary files (did you mean schedule?); remove it from excludeInterfaces in kernels/k/boundary.yaml or add the file that defines it',
+      '"schedule" is listed both in interfaces and in excludeInterfaces in kernels/k/boundary.yaml; keep one',
+      '"schedule" is listed both in interfaces and in kernelFunctions in kernels/k/boundary.yaml; keep one',
+      '"schedule" is listed both in excludeInterfaces and in kernelFunctions in kernels/k/boundary.yaml; keep one',
     ]);
     expect(boundaryNameErrors(u, config(['schedule']))).toEqual([]);
   });
@@ -149,5 +218,50 @@ describe('boundary analysis', () => {
   it('suggests near names', () => {
     expect(editDistance('kitten', 'sitting')).toBe(3);
     expect(nearMatches('try_to_wakeup', ['try_to_wake_up', 'wake_up_process', 'ttwu_queue'])).toEqual(['try_to_wake_up']);
+  });
+});
+
+describe('derived interfaces', () => {
+  const none: EntryFacts = { referrers: {}, fromOutsideFiles: new Map(), exports: new Set() };
+  const c = (name: string, global = true) => ({ key: `${name} (kernel/sched/core.c)`, name, global });
+
+  it('gives one reason per kind of entry, the first three referrers of each', () => {
+    const code = (from: string) => ({ from, section: '.text', kind: 'code' as const, init: false });
+    const facts: EntryFacts = {
+      referrers: { wake: [code('a'), code('b'), code('c'), code('d'), { from: '__SCK__wake', section: '.data', kind: 'data', init: false }, { from: 'ops', section: '.data', kind: 'data', init: false }] },
+      fromOutsideFiles: new Map([['wake (kernel/sched/core.c)', ['called by psi_x (kernel/sched/psi.c)']]]),
+      exports: new Set(['wake']),
+    };
+    expect(entriesOf(c('wake'), facts)).toEqual([
+      'called or referenced by code outside the scheduler: a (.text), b (.text), c (.text) and 1 more',
+      'called by psi_x (kernel/sched/psi.c), outside the boundary files',
+      "a static call's target (__SCK__wake)",
+      'exported to modules (EXPORT_SYMBOL: __ksymtab_wake)',
+    ]);
+  });
+
+  it('ignores init references, plain data pointers and the export of a same-named static', () => {
+    const facts: EntryFacts = { ...none, referrers: { f: [{ from: 'x', section: '.init.text', kind: 'code', init: true }, { from: 'tbl', section: '.data', kind: 'data', init: false }] }, exports: new Set(['f']) };
+    expect(entriesOf(c('f', false), facts)).toEqual([]);
+    expect([...deriveInterfaces([c('f', false), c('g')], { ...facts, exports: new Set(['g']) }).keys()]).toEqual(['g (kernel/sched/core.c)']);
+  });
+});
+
+describe('derived interfaces that cannot be redirected', () => {
+  it('keeps a function in the kernel when a lock guard has its name (DEFINE_LOCK_GUARD_1)', () => {
+    const u = unit([fn('task_rq_lock', 'kernel/sched/core.c', [], { linkage: 'global' }), fn('class_task_rq_lock_constructor', 'kernel/sched/sched.h', ['task_rq_lock'], { fromMacro: true })]);
+    const f = facts(u, { referrers: { task_rq_lock: [{ from: 'cgroup_move_task', section: '.text', kind: 'code', init: false }] } }, ['class_task_rq_lock_constructor']);
+    const a = analyzeBoundary(u, f, config([], { modFiles: ['kernel/sched/core.c', 'kernel/sched/sched.h'] }));
+    expect(names(a, 'outsider')).toEqual(['task_rq_lock']);
+    expect(a.reasons['task_rq_lock (kernel/sched/core.c)'][0]).toMatch(/^entered from outside, but not redirectable: class_task_rq_lock_constructor is a cleanup guard of the same name/);
+    expect(a.interfaces.excluded.map((x) => x.key)).toEqual(['task_rq_lock (kernel/sched/core.c)']);
+  });
+
+  it("does not derive a header's function, whose copies belong to every unit that includes it", () => {
+    const u = unit([fn('task_rq_unlock', 'kernel/sched/sched.h'), fn('cgroup_move_task', 'kernel/sched/psi.c', ['task_rq_unlock'])]);
+    const a = analyzeBoundary(u, facts(u), config([], { modFiles: ['kernel/sched/core.c', 'kernel/sched/sched.h'] }));
+    expect(names(a, 'interface')).toEqual([]);
+    expect(names(a, 'outsider')).toEqual(['task_rq_unlock']);
+    expect(a.reasons['task_rq_unlock (kernel/sched/sched.h)'][0]).toMatch(/called by cgroup_move_task \(kernel\/sched\/psi\.c\) \(outside the boundary files\)/);
   });
 });

@@ -15,15 +15,18 @@ describe('boundary.yaml', () => {
     expect(cfg.modFiles).toContain('kernel/sched/rt.c');
     expect(cfg.modFiles).not.toContain('kernel/sched/cputime.c');
     expect(cfg.outsideFiles).toContain('kernel/sched/cputime.c');
-    expect(cfg.interfaces).toEqual(expect.arrayContaining(['__schedule', 'try_to_wake_up', 'wake_up_new_task', 'sched_fork']));
-    expect(cfg.interfaces).toEqual([...cfg.interfaces].sort());
+    // interfaces are derived by analyze: the config holds only the overrides, each with its reason
+    expect(cfg.interfaces.map((i) => i.name)).toEqual(['try_to_wake_up']);
+    expect(cfg.interfaces[0].reason).toMatch(/kprobes and tracers attach to/);
+    expect(cfg.excludedInterfaces).toEqual([]);
+    expect(cfg.kernelFunctions.map((k) => k.name)).toEqual([...cfg.kernelFunctions.map((k) => k.name)].sort());
     expect(cfg.interfacePrefixes).toContain('__x64_sys_');
     expect(cfg.modFiles.filter((f) => cfg.outsideFiles.includes(f))).toEqual([]);
   });
 
   it('explains a bad config in plain words', () => {
     const f = join(dir, 'boundary.yaml');
-    writeFileSync(f, 'files:\n  - { path: kernel/sched/core.c }\ninterfaces: [schedule, "bad name"]\nextra: 1\n');
+    writeFileSync(f, 'files:\n  - { path: kernel/sched/core.c }\ninterfaces: [{ function: schedule, reason: why }, { function: "bad name", reason: why }]\nexcludeInterfaces: [{ function: x }]\nextra: 1\n');
     let msg = '';
     try {
       loadBoundaryConfig(f, dir);
@@ -32,9 +35,16 @@ describe('boundary.yaml', () => {
     }
     expect(msg).toMatch(/^boundary\.yaml is not valid: /);
     expect(msg).toMatch(/field "files\[0\]\.reason" is missing: Why the file is \(or is not\) part of the module\./);
-    expect(msg).toMatch(/field "interfaces\[1\]" is "bad name", which is not valid/);
+    expect(msg).toMatch(/field "interfaces\[1\]\.function" is "bad name", which is not valid/);
+    expect(msg).toMatch(/field "excludeInterfaces\[0\]\.reason" is missing/);
     expect(msg).toMatch(/field "extra" is not a known key/);
     expect(msg).toMatch(/See plugins\/plugsched\/docs\/boundary-yaml\.md for the format\.$/);
+  });
+
+  it('refuses the hand-listed interface names of the old format, saying how to move to overrides', () => {
+    const f = join(dir, 'old.yaml');
+    writeFileSync(f, 'files:\n  - { path: kernel/sched/core.c, reason: the core }\ninterfaces: [__schedule, try_to_wake_up, wake_up_new_task, sched_fork]\n');
+    expect(() => loadBoundaryConfig(f, dir)).toThrow(/^old\.yaml: field "interfaces" lists bare function names \(__schedule, try_to_wake_up, wake_up_new_task, \.\.\.\), the format from before interfaces were derived\. .*"excludeInterfaces" the derived ones that stay the kernel's\. .*See plugins\/plugsched\/docs\/boundary-yaml\.md\.$/);
   });
 });
 

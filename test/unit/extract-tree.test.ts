@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const NO_CLASSES: BoundaryClasses = { interface: [], callback: [], insider: [], outsider: [], outsider_inline: [], init: [] };
 
 function config(units: string[]): BoundaryConfig {
-  return { file: 'kernels/k/boundary.yaml', modFiles: ['kernel/sched/core.c'], outsideFiles: [], interfaces: [], interfacePrefixes: [], kernelFunctions: [], sharedVars: [], privateVars: [], sidecars: [], units, moduleCompat: null };
+  return { file: 'kernels/k/boundary.yaml', modFiles: ['kernel/sched/core.c'], outsideFiles: [], interfaces: [], excludedInterfaces: [], interfacePrefixes: [], kernelFunctions: [], sharedVars: [], privateVars: [], sidecars: [], units, moduleCompat: null };
 }
 
 function extract(name: string, units: string[]) {

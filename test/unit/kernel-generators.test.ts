@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_UNITS, loadBoundaryConfig } from '../../plugins/plugsched/src/config/boundary-config';
+import { defaultBoundaryYaml } from '../../plugins/plugsched/src/generators/kernel/default-boundary';
 import { bumpGeneratorWith, patchReport, variantsOf } from '../../plugins/plugsched/src/generators/bump/generator';
 import { kernelGeneratorWith } from '../../plugins/plugsched/src/generators/kernel/generator';
 import type { AptFacts } from '../../plugins/plugsched/src/kernel/debian-release';
 import { ARCHIVE, ENTRIES, archive } from '../support/apt-archive';
+import { WORKSPACE } from '../support/kernel';
 
 const SHA = 'a'.repeat(64);
 
@@ -46,14 +52,46 @@ describe('kernel generator', () => {
     expect(tree.read('kernels/debian-6.1.190/module-compat.h', 'utf8')).toBe('/* compat */\n');
   });
 
-  it('refuses an existing id, a line with no boundary config, and an unknown release, writing nothing', () => {
+  it('refuses an existing id, an unknown --boundaryFrom and an unknown release, writing nothing', () => {
     const tree = workspaceWith6192();
     expect(() => kernelGeneratorWith(tree, { version: '6.1.190-1' }, ARCHIVE)).toThrow(/kernels\/debian-6\.1-cloud-amd64 already exists\. Move it to another version with "nx g @plugsched\/nx:bump/);
     const empty = createTreeWithEmptyWorkspace();
-    expect(() => kernelGeneratorWith(empty, { version: '6.1.190-1' }, ARCHIVE)).toThrow(/No kernel project of the 6\.1 line exists to take the boundary config from/);
+    expect(() => kernelGeneratorWith(empty, { version: '6.1.190-1', boundaryFrom: 'nope' }, ARCHIVE)).toThrow(/--boundaryFrom=nope: kernels\/nope\/kernel\.yaml does not exist/);
     expect(() => kernelGeneratorWith(tree, { version: '6.1.191-1', name: 'x' }, ARCHIVE)).toThrow(/cannot be assembled/);
     expect(tree.exists('kernels/x')).toBe(false);
     expect(empty.exists('kernels')).toBe(false);
+  });
+
+  it('gives a line with no boundary config the default for its layout, with no interface list', () => {
+    const empty = createTreeWithEmptyWorkspace();
+    kernelGeneratorWith(empty, { version: '6.1.190-1' }, ARCHIVE);
+    const text = empty.read('kernels/debian-6.1-cloud-amd64/boundary.yaml', 'utf8') ?? '';
+    expect(empty.read('kernels/debian-6.1-cloud-amd64/module-compat.h', 'utf8')).toContain('#define preempt_enable_no_resched()');
+    const dir = mkdtempSync(join(tmpdir(), 'default-boundary-'));
+    try {
+      writeFileSync(join(dir, 'boundary.yaml'), text);
+      const cfg = loadBoundaryConfig(join(dir, 'boundary.yaml'), dir);
+      // the files of the shipped 6.1 boundary, in the 5.18+ layout (the default units), and no interface overrides
+      const shipped = loadBoundaryConfig('kernels/debian-6.1-cloud-amd64/boundary.yaml', WORKSPACE);
+      expect(cfg.modFiles).toEqual(shipped.modFiles);
+      expect(cfg.kernelFunctions.map((k) => k.name)).toEqual(shipped.kernelFunctions.map((k) => k.name));
+      expect(cfg.units).toEqual(DEFAULT_UNITS);
+      expect(cfg.interfaces).toEqual([]);
+      expect(cfg.excludedInterfaces).toEqual([]);
+      writeFileSync(join(dir, 'b612.yaml'), defaultBoundaryYaml('6.12'));
+      const b612 = loadBoundaryConfig(join(dir, 'b612.yaml'), dir);
+      const shipped612 = loadBoundaryConfig('kernels/debian-6.12-cloud-amd64/boundary.yaml', WORKSPACE);
+      expect(b612.modFiles).toEqual(shipped612.modFiles);
+      expect(b612.kernelFunctions.map((k) => k.name)).toEqual(shipped612.kernelFunctions.map((k) => k.name));
+      // before 5.18 every scheduler file is a unit of its own
+      writeFileSync(join(dir, 'b510.yaml'), defaultBoundaryYaml('5.10'));
+      const b510 = loadBoundaryConfig(join(dir, 'b510.yaml'), dir);
+      expect(b510.units).toContain('kernel/sched/rt.c');
+      expect(b510.units).not.toContain('kernel/sched/build_policy.c');
+      expect(b510.modFiles).not.toContain('kernel/sched/syscalls.c');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -63,6 +63,8 @@ function probes(): Record<string, string[]> {
     p[`${k}:extract`] = [...manifests(k), `dist/kernels/${k}/boundary/boundary.json`, `dist/kernels/${k}/collect/kernel_sched_core.c.json`];
   }
   for (const s of schedulers) {
+    // the variant's own sidecars are extracted in apply-patches (module/variant-sidecars.ts)
+    p[`${s.name}:apply-patches`] = [`dist/kernels/${s.kernel}/source.json`, `dist/kernels/${s.kernel}/boundary/boundary.json`, `dist/kernels/${s.kernel}/boundary/vmlinux-facts.json`, `dist/kernels/${s.kernel}/collect/kernel_sched_core.c.json`];
     p[`${s.name}:module`] = [`dist/kernels/${s.kernel}/devel.json`, `dist/schedulers/${s.name}/src/kernel/sched/core.c`];
     p[`${s.name}:build`] = [
       `dist/kernels/${s.kernel}/devel.json`,

@@ -1,6 +1,7 @@
 # round-trip: what the admin changes while the module's scheduler runs is the kernel's after the
 # rollback. Every scheduler tunable that holds one number (/proc/sys/kernel/sched_*, the files of
-# /sys/kernel/debug/sched and its numa_balancing/ directory; not yet 6.12's fair_server/, see below), the
+# /sys/kernel/debug/sched and its numa_balancing/ directory, and 6.12's deadline servers,
+# fair_server/cpuN/{runtime,period}), the
 # preemption mode and every sched feature the kernel has are changed at once while installed;
 # after the rollback each reads what it read while installed. Everything is put back at the end.
 # Left unchanged: the domain tree (the domains scenario's; rebuilt by the kernel on hotplug), and
@@ -14,10 +15,8 @@ ROUND_TRIP_KEEP_FEATURES="WARN_DOUBLE_CLOCK LATENCY_WARN"
 round_trip_files() {
 	d=/sys/kernel/debug/sched
 	[ -f $d/tunable_scaling ] && echo $d/tunable_scaling
-	# 6.12's fair_server/cpuN/{runtime,period} are left out for now: restoring them after a
-	# rollback once ended in a deadline-bandwidth WARN (task_non_contending, running_bw
-	# underflow, deadline.c:265); issue #15 has the open finding
-	for f in /proc/sys/kernel/sched_* $d/* $d/numa_balancing/*; do
+	# 6.12's fair_server/cpuN/: runtime before period, each one less, stays a valid pair
+	for f in /proc/sys/kernel/sched_* $d/* $d/numa_balancing/* $d/fair_server/cpu*/runtime $d/fair_server/cpu*/period; do
 		[ -f "$f" ] && [ "$f" != $d/tunable_scaling ] || continue
 		# one number not below zero (a negative one means "no limit": left alone), or a debugfs bool
 		case "$(cat "$f" 2>/dev/null)" in
@@ -26,6 +25,21 @@ round_trip_files() {
 		*) echo "$f" ;;
 		esac
 	done
+}
+
+# round_trip_write FILE VALUE: VALUE written to FILE. A deadline server's (fair_server/cpuN/) is
+# written by a task on CPU N: 6.12's handler stops the server before it applies the value and does
+# not look whether it was running; the server of a CPU idle for a while is not, and stopping it
+# again takes its bandwidth off running_bw a second time (WARN, running_bw underflow in
+# task_non_contending; the same with no module ever loaded). A task queued on CPU N has started
+# that CPU's server, which then runs until the task is gone.
+round_trip_write() {
+	case "$1" in
+	*/fair_server/cpu*/*)
+		_cpu=${1#*/fair_server/cpu}
+		taskset -c "${_cpu%%/*}" sh -c 'echo "$1" > "$2"' sh "$2" "$1" ;;
+	*) echo "$2" > "$1" ;;
+	esac
 }
 
 # round_trip_state: "file=value" of every tunable, then the preemption mode and the features
@@ -51,7 +65,7 @@ round_trip_change() {
 		N) n=Y ;;
 		*) n=$((v - 1)) ;;
 		esac
-		echo "$n" 2>/dev/null > "$f" || { refused=$((refused + 1)); echo "round-trip: $f refused $n" >> /tmp/round-trip.refused; }
+		round_trip_write "$f" "$n" 2>/dev/null || { refused=$((refused + 1)); echo "round-trip: $f refused $n" >> /tmp/round-trip.refused; }
 	done
 	p=/sys/kernel/debug/sched/preempt
 	if [ -f $p ]; then
@@ -75,7 +89,7 @@ round_trip_restore() {
 	while IFS= read -r line; do
 		case "$line" in
 		preempt=*) echo "${line#preempt=}" > /sys/kernel/debug/sched/preempt ;;
-		*=*) echo "${line#*=}" > "${line%%=*}" 2>/dev/null ;;
+		*=*) round_trip_write "${line%%=*}" "${line#*=}" 2>/dev/null ;;
 		*) echo "$line" > /sys/kernel/debug/sched/features ;;
 		esac
 	done < "$1"

@@ -1,5 +1,7 @@
 # tracing: kprobes anywhere in a redirected entry are refused, at install and at re-enable (nothing
-# written); the function tracer on redirected functions while installed gives no WARN/ftrace_bug;
+# written); so is a BPF fentry program on one (its BPF trampoline is called from the function's
+# ftrace site), which may come while installed: it runs before the jump and the rollback works;
+# the function tracer on redirected functions while installed gives no WARN/ftrace_bug;
 # the entries redirected through an ftrace handler can be traced and probed while installed and
 # their calls reach the module's copy; rmmod -f while installed rolls back first.
 tracing_probe() {
@@ -65,6 +67,85 @@ tracing_via_ftrace() {
 	check "ftrace-entry-$v-no-warn" "warnings $warns0 -> $warns" [ "$warns" = "$warns0" ]
 }
 
+# tracing_fentry_start FN: a BPF fentry program on FN (tools/vm/fentry.c, in the background as $FENTRY,
+# its output in /tmp/fentry.log); 0 once attached, 3 when this kernel cannot attach fentry
+# programs at all, else 1 (the reason is in the log)
+tracing_fentry_start() {
+	fentry "$1" > /tmp/fentry.log 2>&1 &
+	FENTRY=$!
+	wait_for_line /tmp/fentry.log "^attached|^fentry:|^usage" 500 0.02
+	grep -q "^attached" /tmp/fentry.log && return 0
+	wait "$FENTRY"; _fs=$?
+	FENTRY=
+	[ "$_fs" = 3 ] && return 3
+	return 1
+}
+
+# tracing_fentry_stop: the program detached, its process reaped (not in a subshell: it waits for
+# its child); its last line ("detached calls N") is the end of /tmp/fentry.log
+tracing_fentry_stop() {
+	[ -n "$FENTRY" ] || return 0
+	kill -TERM "$FENTRY"
+	wait "$FENTRY"
+	FENTRY=
+}
+
+# tracing_fentry_calls: how often the fentry program ran so far
+tracing_fentry_calls() {
+	_fc=$(grep -c "^calls " /tmp/fentry.log)
+	kill -USR1 "$FENTRY" || { echo 0; return; }
+	_fn=0
+	while [ "$(grep -c "^calls " /tmp/fentry.log)" -le "$_fc" ] && [ $_fn -lt 250 ]; do
+		sleep 0.02
+		_fn=$((_fn + 1))
+	done
+	grep "^calls " /tmp/fentry.log | tail -1 | cut -d" " -f2
+}
+
+# tracing_wakeups: a few calls of try_to_wake_up (a child's exit wakes its parent, a sleep's timer the sleeper)
+tracing_wakeups() {
+	for i in 1 2 3; do sh -c true; sleep 0.05; done
+}
+
+# tracing_fentry_installed FN: while installed, a fentry program attaches to FN (the trampoline
+# runs before the jump, which goes on to the module's copy: a kprobe on it fires), the rollback
+# works with it there (FN's calls stay in the kernel, the program goes on running), echo 1 is
+# refused while it is there with nothing written and works once it is gone; no WARN/ftrace_bug
+tracing_fentry_installed() {
+	f=$1 t=/sys/kernel/tracing
+	warns0=$(dmesg | grep -c -E "WARNING|ftrace failed|ftrace_bug|ftrace faulted")
+	tracing_fentry_start "$f"; rc=$?
+	check fentry-attaches-while-installed "rc=$rc $(tail -1 /tmp/fentry.log)" [ $rc = 0 ]
+	[ $rc = 0 ] || return
+	echo "p:plugsched_m __mod_$f" > $t/kprobe_events && echo 1 > $t/events/kprobes/enable; prc=$?
+	m0=$(tracing_hits plugsched_m) c0=$(tracing_fentry_calls)
+	tracing_wakeups
+	m1=$(tracing_hits plugsched_m) c1=$(tracing_fentry_calls)
+	patched=$(cat /sys/kernel/plugsched/functions/*/patched | sort -u | tr '\n' ' ')
+	check fentry-runs-before-the-jump "kprobe rc=$prc; fentry calls $c0 -> $c1, module's copy $m0 -> $m1, patched=$patched" \
+		[ $prc = 0 -a "$c1" -gt "$c0" -a "$m1" -gt "$m0" -a "$patched" = "1 " ]
+	echo 0 > /sys/kernel/plugsched/enable; rc=$?
+	m0=$(tracing_hits plugsched_m) c0=$(tracing_fentry_calls)
+	tracing_wakeups
+	m1=$(tracing_hits plugsched_m) c1=$(tracing_fentry_calls)
+	patched=$(cat /sys/kernel/plugsched/functions/*/patched | sort -u | tr '\n' ' ')
+	check fentry-rollback "rc=$rc patched=$patched; fentry calls $c0 -> $c1, module's copy $m0 -> $m1" \
+		[ $rc = 0 -a "$patched" = "0 " -a "$c1" -gt "$c0" -a "$m1" = "$m0" ]
+	n0=$(dmesg | grep -c "plugsched: $f,0: is traced .* through ftrace")
+	echo 1 > /sys/kernel/plugsched/enable 2>/dev/null; rc=$?
+	patched=$(cat /sys/kernel/plugsched/functions/*/patched | sort -u | tr '\n' ' ')
+	n1=$(dmesg | grep -c "plugsched: $f,0: is traced .* through ftrace")
+	check fentry-reenable-refused "rc=$rc patched=$patched $(dmesg | grep "plugsched: $f,0: " | tail -1)" \
+		[ $rc != 0 -a "$patched" = "0 " -a "$n1" -gt "$n0" ]
+	echo 0 > $t/events/kprobes/enable
+	echo > $t/kprobe_events
+	tracing_fentry_stop
+	echo 1 > /sys/kernel/plugsched/enable; rc=$?
+	check fentry-reenable-once-detached "rc=$rc ($(tail -1 /tmp/fentry.log)) $(last_switch_line)" [ $rc = 0 -a "$(cat /sys/kernel/plugsched/enable)" = 1 ]
+	warns=$(dmesg | grep -c -E "WARNING|ftrace failed|ftrace_bug|ftrace faulted")
+	check fentry-no-warn "warnings $warns0 -> $warns" [ "$warns" = "$warns0" ]
+}
+
 scenario_tracing() {
 	scenario_begin tracing
 	grep -q " /sys/kernel/tracing " /proc/mounts || mount -t tracefs nodev /sys/kernel/tracing
@@ -94,6 +175,22 @@ scenario_tracing() {
 	else
 		echo "tracing: skip probe-inside-window: no offset $first..$last of $fn is an instruction boundary"
 	fi
+
+	# a BPF fentry program on a redirected entry: the install is refused with nothing written
+	tracing_fentry_start $fn; frc=$?
+	if [ $frc = 0 ]; then
+		n0=$(dmesg | grep -c "plugsched: $fn,0: is traced .* through ftrace")
+		out=$(PLUGSCHED_TRIES=1 plugsched-install install "$KO" 2>&1); rc=$?
+		n1=$(dmesg | grep -c "plugsched: $fn,0: is traced .* through ftrace")
+		check fentry-install-refused "rc=$rc $(dmesg | grep "plugsched: $fn,0: " | tail -1)" \
+			[ $rc != 0 -a "$n1" -gt "$n0" -a ! -d /sys/kernel/plugsched ]
+		tracing_fentry_stop
+	elif [ $frc = 3 ] && ! grep -qE " register_ftrace_direct(_multi)?$" /proc/kallsyms; then
+		# no direct calls from ftrace sites (DYNAMIC_FTRACE_WITH_DIRECT_CALLS): no BPF trampolines on functions
+		echo "tracing: skip BPF fentry: this kernel cannot attach it ($(grep '^fentry:' /tmp/fentry.log | head -1))"
+	else
+		check fentry-attaches "$(cat /tmp/fentry.log | tr '\n' ' ')" false
+	fi
 	sched_install; rc=$?
 	check installs-once-free "$out" [ $rc = 0 ]
 
@@ -118,6 +215,9 @@ scenario_tracing() {
 	warns=$(dmesg | grep -c -E "WARNING|ftrace failed|ftrace_bug|ftrace faulted")
 	check function-tracer-no-warn "rc=$rc warnings $warns0 -> $warns" [ $rc = 0 -a "$warns" = "$warns0" ]
 
+	# a BPF fentry program attached while installed (only where the kernel can attach one at all)
+	[ $frc = 0 ] && tracing_fentry_installed $fn
+
 	# the entries redirected through an ftrace handler (no room for the jump after their ftrace site)
 	via=$(dmesg | sed -n 's/.*plugsched: \([A-Za-z0-9_.]*\),[0-9]*: .*redirected through an ftrace handler$/\1/p' | sort -u)
 	[ -n "$via" ] || echo "tracing: no entry of this kernel goes through an ftrace handler"
@@ -129,6 +229,5 @@ scenario_tracing() {
 	rmmod -f "$(cat /sys/kernel/plugsched/module)" 2>/dev/null; rc=$?
 	msg=$(dmesg | grep "plugsched: restored the built-in scheduler" | tail -1)
 	check force-unload-rolls-back "rc=$rc $msg" [ ! -d /sys/kernel/plugsched -a -n "$msg" ]
-	echo "tracing: BPF fentry not tried: the guest has no BPF loader (bpftool) without new tooling"
 	scenario_end
 }

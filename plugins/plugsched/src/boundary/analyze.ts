@@ -5,10 +5,14 @@
  * Data in, data out; every decision comes with its reasons.
  *
  * Classes of a scheduler function (a function defined in a boundary file):
- *   interface        entry point named in boundary.yaml: redirected to the module
+ *   interface        entry point, redirected to the module: derived (entered from
+ *                    outside the boundary files, derive-interfaces.ts), a syscall
+ *                    (interfacePrefixes), called by a kernelFunctions function, or
+ *                    added by an override in boundary.yaml
  *   callback         its address is stored where the kernel can call it: redirected
  *   insider          reachable only through interfaces and callbacks: the module's, free to change
  *   outsider         something outside the module calls it: the kernel's copy is used
+ *                    (kernelFunctions, excludeInterfaces, and what those reach)
  *   outsider_inline  an outsider with no callable copy in vmlinux: the module keeps a frozen copy
  *   init             __init code, gone after boot: removed
  *   export           exported to modules and not an interface: kept outside
@@ -18,6 +22,7 @@
  */
 import type { BoundaryConfig } from '../config/boundary-config';
 import type { CollectedFunction, CollectedUnit } from './collector-format';
+import { deriveInterfaces } from './derive-interfaces';
 import type { VmFunction, VmlinuxFacts } from './vmlinux';
 
 export type FunctionClass = 'interface' | 'callback' | 'insider' | 'outsider' | 'outsider_inline' | 'init' | 'export' | 'weak_overridden';
@@ -38,8 +43,20 @@ export interface StructOwnership {
   users: string[];
 }
 
+/** Where an interface comes from. */
+export type InterfaceOrigin = 'derived' | 'syscall' | 'kernel-function callee' | 'override';
+
+/** The interfaces by origin, and the derived ones an override removed: for summary.md and boundary.md. */
+export interface InterfaceReport {
+  /** "name (file)" -> origin, for every function of class interface (sorted by key). */
+  origins: Record<string, InterfaceOrigin>;
+  /** Derived interfaces that stay the kernel's (an override, or a lock guard of the same name): the function, the reason and what enters it. */
+  excluded: { key: string; reason: string; entries: string[] }[];
+}
+
 export interface BoundaryAnalysis {
   classes: Record<FunctionClass | 'tainted' | 'undefined', ClassEntry[]>;
+  interfaces: InterfaceReport;
   /** "name (file)" -> why it is in its class (non-insiders), as a chain from the cause. */
   reasons: Record<string, string[]>;
   structs: Record<string, StructOwnership>;
@@ -104,25 +121,29 @@ export function referencesByName(units: CollectedUnit[]): Map<string, { from: st
 }
 
 /**
- * The names boundary.yaml lists (interfaces, kernelFunctions) that the boundary
- * files do not define, with near matches: needs only the collected facts, so the
+ * The names boundary.yaml lists (interfaces, excludeInterfaces,
+ * kernelFunctions) that the boundary files do not define, with near matches,
+ * and names listed in two of them: needs only the collected facts, so the
  * analyze step reports them before it reads vmlinux.
  */
 export function boundaryNameErrors(units: CollectedUnit[], config: BoundaryConfig): string[] {
   const errors: string[] = [];
   const modFiles = new Set(config.modFiles);
   const modNames = new Set([...definitions(units).values()].filter((f) => modFiles.has(f.file)).map((f) => f.name));
-  for (const name of config.interfaces)
-    if (!modNames.has(name)) {
-      const near = nearMatches(name, modNames);
-      errors.push(`interface "${name}" is not a function defined in the boundary files${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; remove it from ${config.file} or add the file that defines it`);
-    }
-  for (const { name } of config.kernelFunctions) {
-    if (!modNames.has(name)) {
-      const near = nearMatches(name, modNames);
-      errors.push(`kernel function "${name}" is not a function defined in the boundary files${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; remove it from kernelFunctions in ${config.file}`);
-    } else if (config.interfaces.includes(name)) errors.push(`"${name}" is listed both as an interface and in kernelFunctions in ${config.file}; keep one`);
-  }
+  const lists: [string, string, { name: string }[]][] = [
+    ['interface', 'interfaces', config.interfaces],
+    ['excluded interface', 'excludeInterfaces', config.excludedInterfaces],
+    ['kernel function', 'kernelFunctions', config.kernelFunctions],
+  ];
+  for (const [what, field, list] of lists)
+    for (const { name } of list)
+      if (!modNames.has(name)) {
+        const near = nearMatches(name, modNames);
+        errors.push(`${what} "${name}" is not a function defined in the boundary files${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; remove it from ${field} in ${config.file} or add the file that defines it`);
+      }
+  for (let i = 0; i < lists.length; i++)
+    for (let j = i + 1; j < lists.length; j++)
+      for (const { name } of lists[i][2]) if (modNames.has(name) && lists[j][2].some((x) => x.name === name)) errors.push(`"${name}" is listed both in ${lists[i][1]} and in ${lists[j][1]} in ${config.file}; keep one`);
   return errors;
 }
 
@@ -215,23 +236,53 @@ class Draft {
 }
 
 /**
- * Takes the graph and the config; gives the classes boundary.yaml
- * decides (init code, kernelFunctions as outsiders, listed interfaces and
- * syscall prefixes), and an error per kernel function vmlinux has no copy of.
+ * Takes the graph, the vmlinux facts and the callers; gives the boundary
+ * functions entered from outside the boundary files (key -> reasons): those
+ * of a .c file with a callable copy in vmlinux that are neither init code nor
+ * weak defaults (derive-interfaces.ts).
  */
-function declaredClasses(g: SchedulerGraph, config: BoundaryConfig): { verdicts: Verdicts; errors: string[] } {
+function derivedEntries(g: SchedulerGraph, facts: VmlinuxFacts, callersOf: Map<string, Reference[]>): Map<string, string[]> {
+  const fromOutsideFiles = new Map<string, string[]>();
+  for (const n of g.mod) {
+    const outside = (callersOf.get(n.key) ?? []).filter((r) => g.byKey.get(r.from)?.inBoundary === false);
+    if (outside.length > 0) fromOutsideFiles.set(n.key, [...new Set(outside.map((r) => `${r.how === 'calls' ? 'called by' : 'address taken by'} ${r.from}`))]);
+  }
+  // A header's function is compiled into every unit that includes it: the module cannot redirect one of those copies.
+  const candidates = g.mod.filter((n) => !n.fn.init && !n.fn.weak && !n.fn.file.endsWith('.h') && vmCopy(g, n) !== null).map((n) => ({ key: n.key, name: n.fn.name, global: n.fn.linkage === 'global' }));
+  return deriveInterfaces(candidates, { referrers: facts.referrers, fromOutsideFiles, exports: new Set(facts.exports) });
+}
+
+/** The marker of a reason an excludeInterfaces override gave: how the warnings find the overrides that took effect. */
+const EXCLUDED = 'excluded from the interfaces (excludeInterfaces)';
+
+/** The marker of a derived interface that cannot be redirected because a lock guard has its name. */
+const GUARD_NAME = 'entered from outside, but not redirectable';
+
+/**
+ * Takes the graph, the config and the derived entries; gives the classes
+ * boundary.yaml decides (init code, kernelFunctions as outsiders, interfaces
+ * added or excluded by an override, syscall prefixes), and an error per
+ * kernel function vmlinux has no copy of.
+ */
+function declaredClasses(g: SchedulerGraph, config: BoundaryConfig, derived: Map<string, string[]>): { verdicts: Verdicts; errors: string[] } {
   const d = new Draft(NO_VERDICTS);
   const errors: string[] = [];
   const kernelKept = new Map(config.kernelFunctions.map((k) => [k.name, k.reason]));
+  const added = new Map(config.interfaces.map((k) => [k.name, k.reason]));
+  const excluded = new Map(config.excludedInterfaces.map((k) => [k.name, k.reason]));
   for (const n of g.mod) {
     const prefix = config.interfacePrefixes.find((p) => n.fn.name.startsWith(p));
     const kept = kernelKept.get(n.fn.name);
+    const entries = derived.get(n.key);
     if (n.fn.init) d.classify(n.key, 'init', `runs only at boot (section ${n.fn.section})`);
     else if (kept !== undefined) {
       if (vmCopy(g, n) === null) errors.push(`${n.key} is in kernelFunctions in ${config.file} but vmlinux has no callable copy of it; remove it from kernelFunctions`);
       d.classify(n.key, 'outsider', `kept in the kernel (kernelFunctions): ${kept}`);
-    } else if (config.interfaces.includes(n.fn.name)) d.classify(n.key, 'interface', `listed as an interface in ${config.file}`);
-    else if (prefix !== undefined) d.classify(n.key, 'interface', `syscall entry (prefix ${prefix})`);
+    } else if (added.has(n.fn.name)) d.classify(n.key, 'interface', `added as an interface in ${config.file}: ${added.get(n.fn.name)}`);
+    else if (excluded.has(n.fn.name) && entries !== undefined) {
+      d.classify(n.key, 'outsider', `${EXCLUDED} in ${config.file}: ${excluded.get(n.fn.name)}`);
+      for (const why of entries) d.because(n.key, why);
+    } else if (prefix !== undefined) d.classify(n.key, 'interface', `syscall entry (prefix ${prefix})`);
   }
   return { verdicts: d, errors };
 }
@@ -256,7 +307,9 @@ function keptCallees(g: SchedulerGraph, config: BoundaryConfig, v: Verdicts): Ve
           // A weak default the architecture may override: the kernel's symbol may not be this body.
           d.classify(callee.key, 'outsider', `a weak default called by ${caller.key}, which stays in the kernel (kernelFunctions)`);
         } else if (vmCopy(g, callee) !== null) {
-          d.classify(callee.key, 'interface', `called by ${caller.key}, which stays in the kernel (kernelFunctions)`);
+          const excluded = config.excludedInterfaces.find((x) => x.name === callee.fn.name);
+          if (excluded !== undefined) d.classify(callee.key, 'outsider', `${EXCLUDED} in ${config.file}: ${excluded.reason}; called by ${caller.key}, which stays in the kernel (kernelFunctions)`);
+          else d.classify(callee.key, 'interface', `called by ${caller.key}, which stays in the kernel (kernelFunctions)`);
         } else {
           d.classify(callee.key, 'outsider_inline', `inlined into ${caller.key}, which stays in the kernel (kernelFunctions)`);
           keptQueue.push(callee);
@@ -276,6 +329,29 @@ function weakOverrides(g: SchedulerGraph, v: Verdicts): Verdicts {
   for (const n of g.mod)
     if (n.fn.weak && !d.cls.has(n.key) && (g.byName.get(n.fn.name) ?? []).some((o) => o !== n && !o.fn.weak))
       d.classify(n.key, 'weak_overridden', `a weak definition overridden by ${(g.byName.get(n.fn.name) ?? []).filter((o) => !o.fn.weak).map((o) => o.key).join(', ')}`);
+  return d;
+}
+
+/**
+ * Takes the graph, the derived entries and the verdicts so far; gives them
+ * with every unclassified function entered from outside the boundary files
+ * an interface, with what enters it.
+ */
+function derivedInterfaces(g: SchedulerGraph, derived: Map<string, string[]>, v: Verdicts): Verdicts {
+  const d = new Draft(v);
+  for (const n of g.mod) {
+    const entries = derived.get(n.key);
+    if (d.cls.has(n.key) || entries === undefined) continue;
+    if (g.byName.has(`class_${n.fn.name}_constructor`)) {
+      // DEFINE_LOCK_GUARD_1(task_rq_lock, ...) in 6.5+: the module's redirect names (redirect-names.h)
+      // would rename the guard's class along with the function, and guard(task_rq_lock) stops compiling.
+      d.classify(n.key, 'outsider', `${GUARD_NAME}: class_${n.fn.name}_constructor is a cleanup guard of the same name (DEFINE_LOCK_GUARD), which redirecting the function would rename too; the kernel's copy is used`);
+      for (const why of entries) d.because(n.key, why);
+      continue;
+    }
+    d.classify(n.key, 'interface', `derived: ${entries[0]}`);
+    for (const why of entries.slice(1)) d.because(n.key, why);
+  }
   return d;
 }
 
@@ -442,9 +518,36 @@ function safetyErrors(g: SchedulerGraph, facts: VmlinuxFacts, callersOf: Map<str
   return errors;
 }
 
-/** Takes the graph and the final verdicts; gives the warnings: none redirected. */
-function boundaryWarnings(g: SchedulerGraph, v: Verdicts): string[] {
-  return redirectedNodes(g, v).length === 0 ? ['no function is redirected: check the interfaces in the boundary config'] : [];
+/**
+ * Takes the graph, the final verdicts, the derived entries and the config;
+ * gives the warnings: none redirected, and overrides that change nothing (an
+ * added interface the analysis derives anyway, an exclusion of a function
+ * nothing outside enters): after --boundaryFrom, or a kernel change, they are
+ * stale and should go.
+ */
+function boundaryWarnings(g: SchedulerGraph, v: Verdicts, derived: Map<string, string[]>, config: BoundaryConfig): string[] {
+  const warnings = redirectedNodes(g, v).length === 0 ? ['no function is redirected: check the boundary files and the interfaces overrides in the boundary config'] : [];
+  for (const { name } of config.interfaces)
+    for (const n of g.byName.get(name) ?? [])
+      if (n.inBoundary && derived.has(n.key)) warnings.push(`${n.key} is added in interfaces in ${config.file}, but the analysis derives it anyway (${derived.get(n.key)?.[0]}): remove the override`);
+  for (const { name } of config.excludedInterfaces)
+    if (!(g.byName.get(name) ?? []).some((n) => n.inBoundary && (v.reasons[n.key]?.[0] ?? '').startsWith(EXCLUDED)))
+      warnings.push(`${name} is in excludeInterfaces in ${config.file}, but nothing outside the boundary files enters it on this kernel: the override changes nothing; remove it`);
+  return warnings;
+}
+
+/** Takes the graph, the final verdicts and the derived entries; gives the interfaces by origin and the derived ones an override excluded. */
+function interfaceReport(g: SchedulerGraph, v: Verdicts, derived: Map<string, string[]>): InterfaceReport {
+  const origins: Record<string, InterfaceOrigin> = {};
+  const excluded: InterfaceReport['excluded'] = [];
+  for (const n of [...g.mod].sort((a, b) => a.key.localeCompare(b.key))) {
+    const why = v.reasons[n.key]?.[0] ?? '';
+    if (v.cls.get(n.key) === 'interface')
+      origins[n.key] = why.startsWith('derived: ') ? 'derived' : why.startsWith('syscall entry') ? 'syscall' : why.startsWith('added as an interface') ? 'override' : 'kernel-function callee';
+    else if (why.startsWith(EXCLUDED)) excluded.push({ key: n.key, reason: why.slice(why.indexOf(': ') + 2), entries: derived.get(n.key) ?? [] });
+    else if (why.startsWith(GUARD_NAME)) excluded.push({ key: n.key, reason: why, entries: derived.get(n.key) ?? [] });
+  }
+  return { origins, excluded };
 }
 
 /**
@@ -509,19 +612,22 @@ function reportedReasons(g: SchedulerGraph, v: Verdicts): Record<string, string[
  */
 export function analyzeBoundary(units: CollectedUnit[], facts: VmlinuxFacts, config: BoundaryConfig): BoundaryAnalysis {
   const g = schedulerGraph(units, facts, config.modFiles);
-  const declared = declaredClasses(g, config);
   const callersOf = callersByKey(g, units);
+  const derived = derivedEntries(g, facts, callersOf);
+  const declared = declaredClasses(g, config, derived);
   let v = keptCallees(g, config, declared.verdicts);
   v = weakOverrides(g, v);
+  v = derivedInterfaces(g, derived, v);
   v = callbacks(g, units, facts, v);
   v = keptExports(g, facts, v);
   v = insiders(g, facts, callersOf, v);
   v = remainingOutsiders(g, v);
   return {
     classes: classLists(g, v),
+    interfaces: interfaceReport(g, v, derived),
     reasons: reportedReasons(g, v),
     structs: structOwnership(g, v),
     errors: [...boundaryNameErrors(units, config), ...declared.errors, ...safetyErrors(g, facts, callersOf, v, config)],
-    warnings: boundaryWarnings(g, v),
+    warnings: boundaryWarnings(g, v, derived, config),
   };
 }

@@ -4,11 +4,14 @@
  * (and under which clone names), their positions among same-named local
  * symbols (sympos, as kallsyms and livepatch count them), exports, and every
  * reference into the scheduler from code or data outside the scheduler's
- * translation units (x86-64 links with --emit-relocs, so the relocations are
- * all there; arm64 links -pie, and arm64-references.ts reads them by address).
+ * translation units (the 6.1 x86-64 vmlinux links with --emit-relocs, so the
+ * relocations are all there; 6.12's does not, and x86-references.ts reads
+ * them from the bytes; arm64 links -pie, and arm64-references.ts reads them
+ * by address).
  */
 import { arm64CodeReferences, arm64DataReferences } from './arm64-references';
-import { EM_AARCH64, ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHT_PROGBITS, SHT_RELA, STB_LOCAL, STT_FILE, STT_FUNC, STT_OBJECT, STT_SECTION, type ElfSection, type ElfSymbol } from './elf';
+import { x86CodeReferences, x86DataReferences } from './x86-references';
+import { EM_AARCH64, EM_X86_64, ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHT_PROGBITS, SHT_RELA, STB_LOCAL, STT_FILE, STT_FUNC, STT_OBJECT, STT_SECTION, type ElfSection, type ElfSymbol } from './elf';
 
 export interface VmFunction {
   name: string;
@@ -56,8 +59,11 @@ export interface VmlinuxQuery {
   variableNames: string[];
 }
 
-/** Sections whose relocations are bookkeeping (unwind tables, patch sites), not references a function makes. */
-const BOOKKEEPING = /^(\.orc_unwind|__ex_table|\.altinstr|__jump_table|\.static_call|\.retpoline_sites|\.return_sites|__mcount_loc|\.call_sites|\.ibt_endbr|\.smp_locks|\.parainstructions|__bug_table|\.discard|__patchable_function_entries|\.kcfi|\.notes|__ksymtab|__kcrctab|\.BTF|\.eh_frame|__tracepoints_ptrs|__param|\.apicdrivers|\.x86_cpu_dev|__dbe_table|\.pci_fixup|\.ftrace)/;
+/**
+ * Sections whose relocations are bookkeeping (unwind tables, patch sites), not references a function makes.
+ * A static call's trampoline (.static_call.text) is not: its jump is how its callers enter the target.
+ */
+const BOOKKEEPING = /^(\.orc_unwind|__ex_table|\.altinstr|__jump_table|\.static_call_sites|\.static_call_tramp_key|\.retpoline_sites|\.return_sites|__mcount_loc|\.call_sites|\.ibt_endbr|\.smp_locks|\.parainstructions|__bug_table|\.discard|__patchable_function_entries|\.kcfi|\.notes|__ksymtab|__kcrctab|\.BTF|\.eh_frame|__tracepoints_ptrs|__param|\.apicdrivers|\.x86_cpu_dev|__dbe_table|\.pci_fixup|\.ftrace)/;
 
 export const CLONE_SUFFIX = /\.(isra|constprop|part|cold|lto_priv|localalias)(\.\d+)*$|\.cold$/;
 
@@ -107,6 +113,13 @@ interface Located {
 interface Wanted {
   functions: Set<string>;
   variables: Set<string>;
+  /**
+   * Whether a symbol can be a scheduler function's: a global, or a local of a
+   * scheduler unit. A static of the same name elsewhere (timer_list.c's
+   * print_cpu, hung_task.c's watchdog) is another function: references to it
+   * are not references into the scheduler.
+   */
+  ours: (s: ElfSymbol) => boolean;
 }
 
 /** The asked-about symbols by kind, in symbol table order (not sorted yet). */
@@ -234,7 +247,7 @@ function containing(located: Map<number, Located[]>, shndx: number, addr: number
  */
 function functionStarts(symbols: ElfSymbol[], want: Wanted): Map<number, string> {
   const funcAt = new Map<number, string>();
-  for (const s of symbols) if (s.type === STT_FUNC && want.functions.has(baseName(s.name)) && s.shndx > 0 && s.shndx < 0xff00) funcAt.set(num(s.value), s.name);
+  for (const s of symbols) if (s.type === STT_FUNC && want.functions.has(baseName(s.name)) && want.ours(s) && s.shndx > 0 && s.shndx < 0xff00) funcAt.set(num(s.value), s.name);
   return funcAt;
 }
 
@@ -246,7 +259,7 @@ function functionStarts(symbols: ElfSymbol[], want: Wanted): Map<number, string>
  */
 function* relocationReferences(elf: ElfFile, symbols: ElfSymbol[], want: Wanted, relaSections: ElfSection[]): Generator<Reference> {
   const funcAt = functionStarts(symbols, want);
-  const targetOfSym: (string | null)[] = symbols.map((s) => ((s.type === STT_FUNC || s.type === 0) && want.functions.has(baseName(s.name)) ? s.name : null));
+  const targetOfSym: (string | null)[] = symbols.map((s) => ((s.type === STT_FUNC || s.type === 0) && want.functions.has(baseName(s.name)) && want.ours(s) ? s.name : null));
   for (const rs of relaSections) {
     const target: ElfSection = elf.sections[rs.info];
     const secAddr = num(target.addr);
@@ -291,16 +304,35 @@ function* arm64References(elf: ElfFile, symbols: ElfSymbol[], want: Wanted): Gen
 }
 
 /**
+ * Takes the ELF file of an x86-64 kernel linked without --emit-relocs, its
+ * symbol table and the wanted names; gives the references read from the
+ * bytes (x86-references.ts): from each counted code section's instructions,
+ * and from each counted data section's aligned pointers.
+ */
+function* x86References(elf: ElfFile, symbols: ElfSymbol[], want: Wanted): Generator<Reference> {
+  const funcAt = functionStarts(symbols, want);
+  const isTarget = (a: number) => funcAt.has(a);
+  for (const sec of elf.sections) {
+    if (sec.type !== SHT_PROGBITS || !counted(sec) || sec.size === 0) continue;
+    const bytes = elf.read(sec.offset, sec.size);
+    const refs = (sec.flags & SHF_EXECINSTR) !== 0n ? x86CodeReferences(bytes, num(sec.addr), isTarget) : x86DataReferences(bytes, num(sec.addr), isTarget);
+    for (const ref of refs) yield { name: funcAt.get(ref.target) as string, section: sec, at: ref.site };
+  }
+}
+
+/**
  * Takes the ELF file, its symbol table and the wanted names; gives every
  * reference into an asked-about function the image holds: from its counted
- * relocation sections, or by address in an arm64 kernel without them. Throws
- * for any other image without relocations.
+ * relocation sections when it was linked with --emit-relocs (.rela.text is
+ * there), else by address in an x86-64 or arm64 kernel. Throws for any other
+ * image without relocations.
  */
 function imageReferences(elf: ElfFile, symbols: ElfSymbol[], want: Wanted): Iterable<Reference> {
   const relaSections = elf.sections.filter((s) => s.type === SHT_RELA && counted(elf.sections[s.info]));
-  if (relaSections.length > 0) return relocationReferences(elf, symbols, want, relaSections);
+  if (elf.section('.rela.text') !== undefined) return relocationReferences(elf, symbols, want, relaSections);
+  if (elf.machine === EM_X86_64) return x86References(elf, symbols, want);
   if (elf.machine === EM_AARCH64) return arm64References(elf, symbols, want);
-  throw new Error(`${elf.path} has no relocation sections and is not an arm64 kernel: references into the scheduler cannot be read (was it linked without --emit-relocs?)`);
+  throw new Error(`${elf.path} has no .rela.text and is neither an x86-64 nor an arm64 kernel: references into the scheduler cannot be read (was it linked without --emit-relocs?)`);
 }
 
 /**
@@ -346,9 +378,9 @@ function sortedFacts(named: NamedSymbols, referrers: Record<string, Referrer[]>)
 export function readVmlinuxFacts(path: string, q: VmlinuxQuery): VmlinuxFacts {
   const elf = new ElfFile(path);
   try {
-    const want: Wanted = { functions: new Set(q.functionNames), variables: new Set(q.variableNames) };
     const symbols = elf.symbols();
     const unitOf = symbolUnits(symbols, q);
+    const want: Wanted = { functions: new Set(q.functionNames), variables: new Set(q.variableNames), ours: (s) => s.bind !== STB_LOCAL || unitOf[s.index] !== null };
     const named = namedSymbols(symbols, unitOf, want);
     const referrers = referrersOf(imageReferences(elf, symbols, want), symbolExtents(symbols, unitOf));
     return sortedFacts(named, referrers);

@@ -1,4 +1,5 @@
 import { dirname, relative, resolve } from 'node:path';
+import { PlugschedError } from '../util/errors';
 import schema from './schemas/boundary.schema.json';
 import { validateWithSchema } from './validate';
 import { readYamlFile } from './yaml';
@@ -6,7 +7,8 @@ import { readYamlFile } from './yaml';
 interface BoundaryYaml {
   files: { path: string; reason: string }[];
   outside?: { path: string; reason: string }[];
-  interfaces: string[];
+  interfaces?: { function: string; reason: string }[];
+  excludeInterfaces?: { function: string; reason: string }[];
   interfacePrefixes?: string[];
   kernelFunctions?: { function: string; reason: string }[];
   sharedVariables?: string[];
@@ -22,7 +24,10 @@ export interface BoundaryConfig {
   file: string;
   modFiles: string[];
   outsideFiles: string[];
-  interfaces: string[];
+  /** Overrides: functions redirected although the analysis does not derive them, with the reason. */
+  interfaces: { name: string; reason: string }[];
+  /** Overrides: derived interfaces that stay the kernel's, with the reason. */
+  excludedInterfaces: { name: string; reason: string }[];
   interfacePrefixes: string[];
   /** Boundary-file functions that stay in the kernel, with the reason. */
   kernelFunctions: { name: string; reason: string }[];
@@ -41,17 +46,34 @@ export const DEFAULT_UNITS = ['kernel/sched/core.c', 'kernel/sched/fair.c', 'ker
 export const BOUNDARY_FORMAT_DOC = 'plugins/plugsched/docs/boundary-yaml.md';
 
 const sorted = (xs: string[] | undefined) => [...new Set(xs ?? [])].sort();
+const byName = (xs: { function: string; reason: string }[] | undefined) => (xs ?? []).map((k) => ({ name: k.function, reason: k.reason })).sort((a, b) => a.name.localeCompare(b.name));
+
+/**
+ * Takes the parsed YAML and the file's name; throws for the hand-listed
+ * interface names of the format before interfaces were derived, saying how to
+ * move to overrides (the schema's own message would only say "must be object").
+ */
+export function checkNotOldInterfaceList(data: unknown, file: string): void {
+  const list = data !== null && typeof data === 'object' ? (data as Record<string, unknown>).interfaces : undefined;
+  if (!Array.isArray(list) || !list.some((x) => typeof x === 'string')) return;
+  throw new PlugschedError(
+    `${file}: field "interfaces" lists bare function names (${list.filter((x) => typeof x === 'string').slice(0, 3).join(', ')}${list.length > 3 ? ', ...' : ''}), the format from before interfaces were derived. The analysis now derives the interfaces from the kernel (calls and references from outside the boundary files, exports, static calls, syscalls); "interfaces" lists only the ones it cannot see, as { function, reason }, and "excludeInterfaces" the derived ones that stay the kernel's. Delete the names (run "nx run <kernel>:analyze" and compare dist/kernels/<kernel>/boundary/summary.md), and give a reason for each one you keep. See ${BOUNDARY_FORMAT_DOC}.`,
+  );
+}
 
 export function loadBoundaryConfig(path: string, workspaceRoot: string): BoundaryConfig {
   const file = relative(workspaceRoot, resolve(workspaceRoot, path));
-  const y = validateWithSchema<BoundaryYaml>(schema, readYamlFile(resolve(workspaceRoot, path), file), file, BOUNDARY_FORMAT_DOC);
+  const data = readYamlFile(resolve(workspaceRoot, path), file);
+  checkNotOldInterfaceList(data, file);
+  const y = validateWithSchema<BoundaryYaml>(schema, data, file, BOUNDARY_FORMAT_DOC);
   return {
     file,
     modFiles: sorted(y.files.map((f) => f.path)),
     outsideFiles: sorted(y.outside?.map((f) => f.path)),
-    interfaces: sorted(y.interfaces),
+    interfaces: byName(y.interfaces),
+    excludedInterfaces: byName(y.excludeInterfaces),
     interfacePrefixes: sorted(y.interfacePrefixes),
-    kernelFunctions: (y.kernelFunctions ?? []).map((k) => ({ name: k.function, reason: k.reason })).sort((a, b) => a.name.localeCompare(b.name)),
+    kernelFunctions: byName(y.kernelFunctions),
     sharedVars: sorted(y.sharedVariables),
     privateVars: sorted(y.privateVariables),
     sidecars: (y.sidecars ?? []).map((s) => ({ name: s.function, file: s.file })).sort((a, b) => a.name.localeCompare(b.name)),

@@ -9,6 +9,7 @@ interface SchedulerYaml {
   version: string;
   description?: string;
   marker?: string;
+  sidecars?: { function: string; file: string }[];
 }
 
 export interface SchedulerConfig {
@@ -21,6 +22,8 @@ export interface SchedulerConfig {
   version: string;
   description: string;
   marker: string | null;
+  /** The variant's own sidecars (functions outside the boundary files it redirects too), in the order listed. */
+  sidecars: { name: string; file: string }[];
   /** patches/*.patch, absolute, in the order they apply (sorted by name). */
   patches: string[];
 }
@@ -38,5 +41,5 @@ export function loadSchedulerConfig(path: string, workspaceRoot: string, files: 
   const file = relative(workspaceRoot, abs);
   const y = validateWithSchema<SchedulerYaml>(schema, readYamlFile(abs, file, files), file, SCHEDULER_FORMAT_DOC);
   const dir = dirname(abs);
-  return { name: basename(dir), dir, file, kernel: y.kernel, version: y.version, description: y.description ?? '', marker: y.marker ?? null, patches: listPatches(dir, files) };
+  return { name: basename(dir), dir, file, kernel: y.kernel, version: y.version, description: y.description ?? '', marker: y.marker ?? null, sidecars: (y.sidecars ?? []).map((s) => ({ name: s.function, file: s.file })), patches: listPatches(dir, files) };
 }

@@ -29,6 +29,8 @@ export interface BoundaryClasses {
   init: ClassEntry[];
   export?: ClassEntry[];
   weak_overridden?: ClassEntry[];
+  /** Functions outside the boundary files that are redirected too (boundary/sidecars.ts). */
+  sidecar?: ClassEntry[];
 }
 
 export interface ExtractInput {
@@ -235,7 +237,9 @@ export function extractTree(input: ExtractInput): ExtractResult {
 
   const macroMade = new Set<string>();
   for (const fns of fnsByFile.values()) for (const f of fns) if (f.fromMacro) macroMade.add(key(f.name, f.file));
-  const redirects: RedirectEntry[] = [...classes.interface, ...classes.callback].map((e) => ({ ...e, fromMacro: macroMade.has(key(e.name, e.file)) })).sort(byNameThenFile);
+  // a sidecar is redirected like an interface; the rest of its file stays the kernel's
+  const sidecars = new Set((classes.sidecar ?? []).map((e) => key(e.name, e.file)));
+  const redirects: RedirectEntry[] = [...classes.interface, ...classes.callback, ...(classes.sidecar ?? [])].map((e) => ({ ...e, fromMacro: macroMade.has(key(e.name, e.file)) })).sort(byNameThenFile);
   const redirectedIn = new Map<string, RedirectEntry[]>();
   for (const e of redirects) redirectedIn.set(e.file, [...(redirectedIn.get(e.file) ?? []), e]);
   for (let i = 1; i < redirects.length; i++)
@@ -256,7 +260,7 @@ export function extractTree(input: ExtractInput): ExtractResult {
     const text = readFileSync(join(sourceTree, rel), 'utf8');
     const inBoundary = modFiles.has(rel);
     const fns = (fnsByFile.get(rel) ?? []).map((f) => {
-      let action = inBoundary ? (actions.get(key(f.name, f.file)) ?? (f.init ? 'delete' : 'keep')) : outsideFunctionAction(f, input.inVmlinux(f.name, f.file));
+      let action = inBoundary ? (actions.get(key(f.name, f.file)) ?? (f.init ? 'delete' : 'keep')) : sidecars.has(key(f.name, f.file)) ? 'interface' : outsideFunctionAction(f, input.inVmlinux(f.name, f.file));
       // A header's static function has one kernel copy per unit that no symbol name tells apart: keep ours, frozen.
       if (action === 'declare' && rel.endsWith('.h') && f.linkage === 'static') action = 'freeze';
       return { site: { name: f.name, nameOffset: f.name_loc.offset, bodyStart: f.body.start.offset, linkage: f.linkage, fromMacro: f.fromMacro }, action };
@@ -276,7 +280,7 @@ export function extractTree(input: ExtractInput): ExtractResult {
     let out = applyEdits(text, plan.edits);
     // The module reuses the kernel's syscall trace events instead of registering a second set.
     if (units.some((u) => u.unit === rel)) out = `/* plugsched: syscall trace events stay the kernel's */\n#undef CONFIG_FTRACE_SYSCALLS\n${out}`;
-    if (hasRuntime && inBoundary) out += fileRedirectBlock(rel, redirectedIn.get(rel) ?? []);
+    if (hasRuntime && (inBoundary || redirectedIn.has(rel))) out += fileRedirectBlock(rel, redirectedIn.get(rel) ?? []);
     if (hasRuntime && rel === `${SCHED_DIR}/core.c`) {
       const sb = springboardEdit(out);
       if (sb.problem !== null) problems.push(sb.problem);
@@ -303,7 +307,7 @@ export function extractTree(input: ExtractInput): ExtractResult {
   // The kernel's own feature list, for the runtime to carry the kernel's settings over by name.
   if (hasRuntime && existsSync(join(sourceTree, SCHED_DIR, 'features.h'))) emit(`${SCHED_DIR}/plugsched/kernel-features.h`, readFileSync(join(sourceTree, SCHED_DIR, 'features.h'), 'utf8'));
   if (input.springboardLayout !== null) emit(`${SCHED_DIR}/plugsched/springboard-layout.h`, input.springboardLayout);
-  if (hasRuntime) emit(`${SCHED_DIR}/plugsched/superseded.h`, supersededHeader(classes.tainted ?? [], [...classes.interface, ...classes.callback, ...classes.insider], input.clones ?? {}));
+  if (hasRuntime) emit(`${SCHED_DIR}/plugsched/superseded.h`, supersededHeader(classes.tainted ?? [], [...classes.interface, ...classes.callback, ...classes.insider, ...(classes.sidecar ?? [])], input.clones ?? {}));
   emit(`${SCHED_DIR}/plugsched/shared-variables.txt`, sharedVariablesList(sharedVars, keptVars));
   emit(`${SCHED_DIR}/plugsched/sympos.h`, symposHeader([...redirects, ...(classes.tainted ?? []), ...(classes.undefined ?? [])]));
   if (hasRuntime && input.runtimeDir !== null) {

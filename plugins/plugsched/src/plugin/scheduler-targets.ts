@@ -39,6 +39,11 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
         inputs: [
           'variant',
           { dependentTasksOutputFiles: '**/*', transitive: false },
+          // a variant with sidecars of its own extracts again (module/variant-sidecars.ts): from the
+          // collector's facts, the boundary and vmlinux facts, and the pristine source tree
+          { dependentTasksOutputFiles: '**/collect/*.json', transitive: true },
+          { dependentTasksOutputFiles: '**/boundary/*.json', transitive: true },
+          { dependentTasksOutputFiles: '**/kernels/*/source.json', transitive: true },
           ...executorCodeInputs('apply-patches'),
         ],
         outputs: [out('src')],

@@ -16,7 +16,7 @@ import { compilerVersion, guestCompiler } from '../toolchain/toolchain';
 export type GuestArch = KernelArch;
 
 /** The built-in scenarios' own programs: tools/vm/<name>.c, in the guest as /bin/<name>. */
-export const SCENARIO_PROGRAMS = ['forkstorm', 'latprobe', 'policies', 'schedtool', 'spinners', 'uffd-park'] as const;
+export const SCENARIO_PROGRAMS = ['fentry', 'forkstorm', 'latprobe', 'policies', 'schedtool', 'spinners', 'uffd-park'] as const;
 
 /** What makes the guest programs and busybox entries: this file. */
 function helpersCode(): string {

@@ -3,11 +3,16 @@ import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { applyPatches } from '../../module/apply-patches';
 import { changedHalfEffect } from '../../module/half-effect';
+import { extractWithVariantSidecars } from '../../module/variant-sidecars';
 import { PlugschedError } from '../../util/errors';
 import type { ExecutorResult } from '../kernel-step';
 import { runSchedulerStep } from '../scheduler-step';
 
-/** The kernel's extracted scheduler plus this variant's patches, in order, into dist/schedulers/<name>/src. */
+/**
+ * The kernel's extracted scheduler (with the variant's own sidecars, when
+ * scheduler.yaml lists some) plus this variant's patches, in order, into
+ * dist/schedulers/<name>/src.
+ */
 export default async function sourcesExecutor(_options: Record<string, never>, context: ExecutorContext): Promise<ExecutorResult> {
   return runSchedulerStep(context, ['src'], async ({ workspaceRoot, scheduler, kernel, outDir, log }) => {
     const base = join(workspaceRoot, 'dist', 'kernels', kernel.id, 'mod');
@@ -17,7 +22,9 @@ export default async function sourcesExecutor(_options: Record<string, never>, c
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
     try {
-      cpSync(base, tmp, { recursive: true });
+      // a variant with sidecars of its own: the kernel's extraction again, with them (module/variant-sidecars.ts)
+      if (scheduler.sidecars.length > 0) await extractWithVariantSidecars(workspaceRoot, scheduler, kernel, tmp, log);
+      else cpSync(base, tmp, { recursive: true });
       await applyPatches(tmp, scheduler.patches, { workspaceRoot, variant: scheduler.name, kernel: kernel.id });
       const read = (root: string) => (file: string) => (existsSync(join(root, file)) ? readFileSync(join(root, file), 'utf8') : null);
       const half = changedHalfEffect(read(base), read(tmp));

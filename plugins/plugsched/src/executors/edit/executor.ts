@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { PlugschedError } from '../../util/errors';
+import { withVariantBase } from '../../module/variant-sidecars';
 import { createWorktree, patchesOfWorktree, worktreeDir, worktreeState } from '../../workflow/worktree';
 import type { ExecutorResult } from '../kernel-step';
 import { runSchedulerStep } from '../scheduler-step';
@@ -32,7 +33,10 @@ export default async function editExecutor(options: EditOptions, context: Execut
     if (unsaved !== null && !options.force)
       throw new PlugschedError(`${shown} has work that is not in ${relative(workspaceRoot, join(scheduler.dir, 'patches'))}: ${unsaved}. Run "nx run ${scheduler.name}:save" to keep it (commit first), or "nx run ${scheduler.name}:edit --force" to throw it away.`);
     if (existsSync(join(dir, '.git')) && unsaved === null) log(`edit: ${shown} matches the patches; making it afresh from ${kernel.id} ${kernel.version}`);
-    await createWorktree({ dir, baseDir: base, patches: scheduler.patches, label: `the extracted scheduler of ${kernel.id} ${kernel.version} (${kernel.release})`, workspaceRoot, variant: scheduler.name, kernel: kernel.id });
+    // a variant with sidecars of its own starts from its own base (module/variant-sidecars.ts)
+    await withVariantBase(workspaceRoot, scheduler, kernel, log, (baseDir) =>
+      createWorktree({ dir, baseDir, patches: scheduler.patches, label: `the extracted scheduler of ${kernel.id} ${kernel.version} (${kernel.release})${scheduler.sidecars.length > 0 ? ` with the sidecars of ${scheduler.file}` : ''}`, workspaceRoot, variant: scheduler.name, kernel: kernel.id }),
+    );
     log(`edit: ${shown} is a git tree: the base commit (tag plugsched-base) and one commit per patch (${scheduler.patches.length}).`);
     log(`edit: change files there and commit (one commit per patch), then "nx run ${scheduler.name}:save"; "nx run ${scheduler.name}:watch" rebuilds the module on every change.`);
   });

@@ -5,6 +5,7 @@ import { resolveDebianKernel, type AptFacts } from '../../kernel/debian-release'
 import { PlugschedError } from '../../util/errors';
 import { versionOption } from '../version-option';
 import { kernelExists, treeKernels } from '../workspace-projects';
+import { DEFAULT_MODULE_COMPAT, defaultBoundaryYaml } from './default-boundary';
 import { debianKernelYaml } from './kernel-yaml';
 
 export interface KernelGeneratorSchema {
@@ -14,7 +15,7 @@ export interface KernelGeneratorSchema {
   flavour?: string;
   arch?: string;
   name?: string;
-  /** The kernel project whose boundary config is copied; default: one of the same line. */
+  /** The kernel project whose boundary config (files and overrides) is copied; default: one of the same line, else the default for the line's layout. */
   boundaryFrom?: string;
   /** The Debian suite to read (bullseye, sid, ...); default: the machine's own apt. */
   suite?: string;
@@ -56,15 +57,17 @@ export function kernelGeneratorWith(tree: Tree, options: KernelGeneratorSchema, 
     throw new PlugschedError(`kernels/${id} already exists. Move it to another version with "nx g @plugsched/nx:bump ${id} --version=${o.version}", or pass --name=<new id>.`);
   const lines = kernelLines(tree);
   const from = o.boundaryFrom ?? [...lines].find(([, line]) => line === k.line)?.[0];
-  if (from === undefined)
-    throw new PlugschedError(
-      `No kernel project of the ${k.line} line exists to take the boundary config from (kernels: ${[...lines.keys()].join(', ') || 'none'}). ` +
-        `Write kernels/${id}/boundary.yaml for Linux ${k.line} (plugins/plugsched/docs/boundary-yaml.md), or pass --boundaryFrom=<kernel id> to start from another line's config.`,
-    );
-  if (!kernelExists(tree, from)) throw new PlugschedError(`--boundaryFrom=${from}: kernels/${from}/kernel.yaml does not exist.`);
+  if (from !== undefined && !kernelExists(tree, from)) throw new PlugschedError(`--boundaryFrom=${from}: kernels/${from}/kernel.yaml does not exist.`);
   tree.write(`kernels/${id}/kernel.yaml`, debianKernelYaml(k));
+  if (from === undefined) {
+    // A new line: the default file list for its layout; analyze derives the interfaces.
+    tree.write(`kernels/${id}/boundary.yaml`, defaultBoundaryYaml(k.line));
+    tree.write(`kernels/${id}/module-compat.h`, DEFAULT_MODULE_COMPAT);
+    logger.info(`kernel: kernels/${id} for ${k.release} (${k.packages.length} packages pinned by sha256); no kernel of the ${k.line} line to copy the boundary from: wrote the default boundary.yaml for its layout (interfaces derived by analyze; check dist/kernels/${id}/boundary/summary.md after "nx run ${id}:analyze")`);
+    return;
+  }
   const copied = copyBoundary(tree, from, id);
-  logger.info(`kernel: kernels/${id} for ${k.release} (${k.packages.length} packages pinned by sha256); boundary config from kernels/${from}: ${copied.join(', ')}`);
+  logger.info(`kernel: kernels/${id} for ${k.release} (${k.packages.length} packages pinned by sha256); boundary config (files and overrides) from kernels/${from}: ${copied.join(', ')}`);
 }
 
 export default async function kernelGenerator(tree: Tree, options: KernelGeneratorSchema): Promise<void> {
