@@ -48,7 +48,8 @@ if [ ! -d /sys/kernel/debug/sched ] && [ -f /sys/kernel/debug/sched_features ]; 
 	plugsched_old_sched() { [ -e "$1" ] || return 0; if [ -d "$1" ]; then mkdir "$2"; else touch "$2"; fi; mount --bind "$1" "$2"; }
 	plugsched_old_sched /run/debugfs/sched_features /sys/kernel/debug/sched/features
 	plugsched_old_sched /proc/sched_debug /sys/kernel/debug/sched/debug
-	for t in latency_ns min_granularity_ns wakeup_granularity_ns migration_cost_ns nr_migrate tunable_scaling; do
+	# the *_ns tunables only: round-trip changes every tunable it finds, and sched_tunable_scaling twice would undo itself
+	for t in latency_ns min_granularity_ns wakeup_granularity_ns migration_cost_ns; do
 		plugsched_old_sched /proc/sys/kernel/sched_$t /sys/kernel/debug/sched/$t
 	done
 fi
