@@ -23,7 +23,10 @@
 #include <linux/kdebug.h>
 #include <linux/memory.h>
 #include <linux/module.h>
-#include <asm/ibt.h>
+#include <linux/version.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
+#include <asm/ibt.h>	/* before 5.18: is_endbr() in the kernel's module-compat.h */
+#endif
 #include <asm/insn.h>
 #include <asm/sync_core.h>
 #include <asm/text-patching.h>
@@ -34,6 +37,10 @@
 #define PLUGSCHED_RET_IMM16_OPCODE	0xc2
 
 static const u8 plugsched_nop5[PLUGSCHED_JMP_SIZE] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+/* ftrace's NOP at an untraced site; before 5.13 it depended on the CPU (the kernel's module-compat.h says which) */
+#ifndef PLUGSCHED_FTRACE_NOP5
+#define PLUGSCHED_FTRACE_NOP5 plugsched_nop5
+#endif
 
 /*
  * Where the jump can go in r->orig, or an error (with the reason logged):
@@ -69,7 +76,7 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 				r->name, r->sympos);
 			return 0;
 		}
-		if (memcmp((void *)ftrace_site, plugsched_nop5, sizeof(plugsched_nop5))) {
+		if (memcmp((void *)ftrace_site, PLUGSCHED_FTRACE_NOP5, PLUGSCHED_JMP_SIZE)) {
 			pr_err("%s,%lu: is traced or live-patched through ftrace (its call site is active); stop that first\n",
 			       r->name, r->sympos);
 			return -EEXIST;

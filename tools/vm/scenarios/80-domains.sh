@@ -4,11 +4,15 @@
 # the module's code), and after the rollback and another offline/online (the kernel's code again):
 # all three must be identical.
 
+# the tree's directory: before 5.13 it was a sysctl directory, re-registered at every rebuild
+DOMAINS_DIR=/sys/kernel/debug/sched/domains
+[ -d $DOMAINS_DIR ] || [ ! -d /proc/sys/kernel/sched_domain ] || DOMAINS_DIR=/proc/sys/kernel/sched_domain
+
 # domains_tree: every file of the domain tree, "path: value", in path order
 domains_tree() {
 	# max_newidle_lb_cost is measured as the domain balances, not configured: left out
-	find /sys/kernel/debug/sched/domains -type f ! -name max_newidle_lb_cost | sort | while read -r f; do
-		echo "${f#/sys/kernel/debug/sched/domains/}: $(cat "$f" 2>/dev/null)"
+	find $DOMAINS_DIR -type f ! -name max_newidle_lb_cost | sort | while read -r f; do
+		echo "${f#$DOMAINS_DIR/}: $(cat "$f" 2>/dev/null)"
 	done
 }
 
@@ -21,11 +25,11 @@ scenario_domains() {
 	scenario_begin domains
 	# since 6.9 the tree is there only while sched/verbose is on (writing 1 builds it)
 	domains_verbose=
-	if [ ! -d /sys/kernel/debug/sched/domains/cpu1 ] && [ -f /sys/kernel/debug/sched/verbose ]; then
+	if [ ! -d $DOMAINS_DIR/cpu1 ] && [ -f /sys/kernel/debug/sched/verbose ]; then
 		domains_verbose=$(cat /sys/kernel/debug/sched/verbose)
 		echo 1 > /sys/kernel/debug/sched/verbose
 	fi
-	if [ ! -f /sys/devices/system/cpu/cpu1/online ] || [ ! -d /sys/kernel/debug/sched/domains/cpu1 ]; then
+	if [ ! -f /sys/devices/system/cpu/cpu1/online ] || [ ! -d $DOMAINS_DIR/cpu1 ]; then
 		check needs-domains "one CPU, or no domain tree in debugfs: nothing to compare" false
 		scenario_end
 		return

@@ -365,7 +365,7 @@ function addressTakers(g: SchedulerGraph, units: CollectedUnit[]): Map<string, s
   for (const n of g.nodes) if (!n.fn.init) for (const t of n.fn.addressTaken) takers.set(t, [...(takers.get(t) ?? []), `${n.key}`]);
   for (const u of units)
     for (const v of u.variables)
-      if (v.defined && !(v.fromMacro && /_sched_class$/.test(v.name)) && !(v.section ?? '').startsWith('.init'))
+      if (v.defined && !((v.fromMacro || v.section === `__${v.name}`) && /_sched_class$/.test(v.name)) && !(v.section ?? '').startsWith('.init'))
         for (const t of v.addressTaken) takers.set(t, [...(takers.get(t) ?? []), `the initializer of ${v.name} (${v.file})`]);
   return takers;
 }

@@ -6,6 +6,7 @@ import type { KernelConfig } from '../config/kernel-config';
 import { ensureDevel } from '../kernel/devel';
 import { ensureSource } from '../kernel/source';
 import { toolchainFor } from '../toolchain/toolchain';
+import { kernelBuildRoot } from '../buildroot/buildroot';
 import { PlugschedError } from '../util/errors';
 import { writeJsonAtomic } from '../util/fs-atomic';
 import type { Logger } from '../util/progress';
@@ -28,7 +29,7 @@ export async function collectStep(workspaceRoot: string, kernel: KernelConfig, l
   const src = await ensureSource(kernel, log);
   checkLayout(src.tree, boundary, kernel.id);
   const devel = await ensureDevel(kernel, log);
-  const toolchain = await toolchainFor(devel.config, kernel.kernelArch);
+  const toolchain = await toolchainFor(devel.config, kernel.kernelArch, await kernelBuildRoot(kernel, devel.config, log, workspaceRoot));
   const pluginSo = await buildCollector(workspaceRoot, toolchain, log);
   const units = await runCollector({ workspaceRoot, sourceTree: src.tree, sourceKey: src.manifest.store ?? src.tree, kernelConfig: devel.config, toolchain, pluginSo, units: boundary.units, log });
   replaceDir(kernelDist(workspaceRoot, kernel.id, 'collect'), (tmp) => {

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { PlugschedError } from '../util/errors';
 import { sha256File, stableHash } from '../util/hash';
 import { defaultLogger, type Logger } from '../util/progress';
-import { run } from '../util/run';
 import { codeHash } from '../util/code-closure';
 import { toolPath } from '../util/tools';
-import { compilerVersion, type Toolchain } from '../toolchain/toolchain';
+import { compilerVersion, rootOf, type Toolchain } from '../toolchain/toolchain';
+import { HOST_ROOT } from '../buildroot/root';
 import { materialize } from '../kernel/store';
 import type { CollectedUnit } from './collector-format';
 
@@ -24,14 +24,18 @@ export type { Toolchain } from '../toolchain/toolchain';
 /** Build tools/gcc-collector into the store (once per plugin source and compiler). */
 export async function buildCollector(workspaceRoot: string, tc: Toolchain, log: Logger = defaultLogger): Promise<string> {
   const src = toolPath(workspaceRoot, 'gcc-collector');
-  const pluginInclude = (await run(tc.cc, ['-print-file-name=plugin'])).stdout.trim();
-  if (!existsSync(join(pluginInclude, 'include', 'gcc-plugin.h')))
-    throw new PlugschedError(`The GCC plugin headers for ${tc.cc} are missing (${pluginInclude}/include/gcc-plugin.h). Install them with "apt-get install ${tc.cc.includes('aarch64') ? 'gcc-12-plugin-dev-aarch64-linux-gnu' : 'gcc-12-plugin-dev'}" (tools/setup does), then run again.`);
-  // the plugin is made by tools/gcc-collector and this function, with these compilers
-  const recipe = { kind: 'collector', recipe: codeHash({ files: ['boundary/collect.ts'], tools: ['gcc-collector'] }, workspaceRoot), inputs: { cc: tc.version, cxx: await compilerVersion(tc.cxx) } };
+  const pluginInclude = (await rootOf(tc).run(tc.cc, ['-print-file-name=plugin'])).stdout.trim();
+  if (!existsSync(join(rootOf(tc).hostPath(pluginInclude), 'include', 'gcc-plugin.h'))) {
+    const major = /-(\d+)$/.exec(tc.cc)?.[1] ?? '12';
+    const where = rootOf(tc) === HOST_ROOT ? '(tools/setup does)' : `into the build root ${rootOf(tc).dir} (remove it and run again: it is made with them)`;
+    throw new PlugschedError(`The GCC plugin headers for ${tc.cc} are missing (${pluginInclude}/include/gcc-plugin.h). Install them with "apt-get install ${tc.cc.includes('aarch64') ? `gcc-${major}-plugin-dev-aarch64-linux-gnu` : `gcc-${major}-plugin-dev`}" ${where}, then run again.`);
+  }
+  // the plugin is made by tools/gcc-collector and this function, with these compilers (in this build root)
+  const inRoot = rootOf(tc) === HOST_ROOT ? {} : { root: rootOf(tc).name };
+  const recipe = { kind: 'collector', recipe: codeHash({ files: ['boundary/collect.ts'], tools: ['gcc-collector'] }, workspaceRoot), inputs: { cc: tc.version, cxx: await compilerVersion(tc.cxx, rootOf(tc)), ...inRoot } };
   const entry = await materialize(recipe, async (dir) => {
-    log(`collect: building the collector plugin for ${tc.version}`);
-    const r = await run('make', ['-C', src, `O=${dir}`, `CXX=${tc.cxx}`, `PLUGIN_GCC=${tc.cc}`]);
+    log(`collect: building the collector plugin for ${tc.version}${rootOf(tc) === HOST_ROOT ? '' : ` in the build root ${rootOf(tc).name}`}`);
+    const r = await rootOf(tc).run('make', ['-C', src, `O=${dir}`, `CXX=${tc.cxx}`, `PLUGIN_GCC=${tc.cc}`]);
     if (r.code !== 0) throw new PlugschedError(`Building the collector plugin failed:\n${r.stderr.split('\n').slice(-15).join('\n')}\nCheck that ${tc.cxx} and the GCC plugin headers are installed (tools/setup).`);
   }, log);
   return join(entry, 'collector.so');
@@ -58,7 +62,7 @@ function kbuildArgs(o: CollectOptions, buildDir: string): string[] {
 }
 
 async function make(o: CollectOptions, buildDir: string, targets: string[], what: string): Promise<void> {
-  const r = await run('make', ['-s', ...kbuildArgs(o, buildDir), ...targets]);
+  const r = await rootOf(o.toolchain).run('make', ['-s', ...kbuildArgs(o, buildDir), ...targets]);
   if (r.code !== 0) {
     const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-20).join('\n');
     throw new PlugschedError(`${what} failed (make ${targets.join(' ')} in the kernel's own kbuild):\n${tail}\nThe tools kbuild needs are installed by tools/setup (flex, bison, bc, libelf-dev, libssl-dev); a compiler error in a scheduler unit usually means the .config and the source tree do not belong together.`);
@@ -72,7 +76,7 @@ async function make(o: CollectOptions, buildDir: string, targets: string[], what
  */
 export async function preparedBuildDir(o: CollectOptions): Promise<string> {
   const log = o.log ?? defaultLogger;
-  const recipe = { kind: 'kbuild', recipe: codeHash({ files: ['boundary/collect.ts'] }), inputs: { source: o.sourceKey, config: await sha256File(o.kernelConfig), cc: o.toolchain.version, plugin: await sha256File(o.pluginSo), units: o.units, kcflags: stableHash(kbuildArgs(o, '')) } };
+  const recipe = { kind: 'kbuild', recipe: codeHash({ files: ['boundary/collect.ts'] }), inputs: { source: o.sourceKey, config: await sha256File(o.kernelConfig), cc: o.toolchain.version, ...(rootOf(o.toolchain) === HOST_ROOT ? {} : { root: rootOf(o.toolchain).name }), plugin: await sha256File(o.pluginSo), units: o.units, kcflags: stableHash(kbuildArgs(o, '')) } };
   return materialize(recipe, async (dir) => {
     cpSync(o.kernelConfig, join(dir, '.config'));
     log('collect: make olddefconfig modules_prepare (the kernel\'s own config and kbuild)');

@@ -99,7 +99,8 @@ export function outsideFunctionAction(fn: CollectedFunction, inVmlinux: boolean)
 
 export function variableAction(v: CollectedVariable, config: BoundaryConfig, inVmlinux: boolean): VariableAction {
   if (v.section !== null && /^\.(init|exit)\./.test(v.section)) return 'delete';
-  if (/_sched_class$/.test(v.name) && v.fromMacro) return 'shadow';
+  // DEFINE_SCHED_CLASS(x) (5.11+), or before it the table defined in its own section "__x_sched_class"
+  if (/_sched_class$/.test(v.name) && (v.fromMacro || v.section === `__${v.name}`)) return 'shadow';
   if (config.privateVars.includes(v.name)) return 'keep';
   if (config.sharedVars.includes(v.name)) return 'extern';
   return inVmlinux ? 'extern' : 'keep';

@@ -178,9 +178,10 @@ function planVariable(text: string, items: CItem[], site: VariableSite, action: 
   } else {
     // DEFINE_SCHED_CLASS(fair) = {...}: the module's table becomes shadow_fair_sched_class, which
     // the runtime copies over the kernel's fair_sched_class (whose address the kernel compares).
-    const m = /^DEFINE_SCHED_CLASS\s*\(\s*(\w+)\s*\)/.exec(itemText);
+    // before 5.11: const struct sched_class fair_sched_class __section("__fair_sched_class") = {...}
+    const m = /^DEFINE_SCHED_CLASS\s*\(\s*(\w+)\s*\)/.exec(itemText) ?? /^const\s+struct\s+sched_class\s+(\w+)_sched_class\s+__section\s*\(\s*"__\w+"\s*\)/.exec(itemText);
     if (m === null) {
-      problems.push(`${file}: ${site.name} is not a DEFINE_SCHED_CLASS() definition, so it cannot be shadowed.`);
+      problems.push(`${file}: ${site.name} is not a DEFINE_SCHED_CLASS() definition (or, before 5.11, one in its own __section), so it cannot be shadowed.`);
       return;
     }
     edits.push({ start: item.start, end: item.start + m[0].length, text: `const struct sched_class shadow_${m[1]}_sched_class __used __aligned(__alignof__(struct sched_class))`, why });

@@ -82,31 +82,135 @@ export function parseKernelSchedule(disasm: string): ScheduleFrame {
   const call = insns.findIndex((x) => /^call [0-9a-f]+ <__switch_to_asm>$/.test(x.text));
   if (call < 0) throw new PlugschedError(`${what} has no direct "call __switch_to_asm"; this kernel's context switch is not supported by the springboard.`);
   if (insns.filter((x) => /<__switch_to_asm>$/.test(x.text)).length !== 1) throw new PlugschedError(`${what} calls __switch_to_asm more than once; the springboard needs a single switch point.`);
-  // The tail: everything it reads must be something the springboard provides.
-  const popOrder = [...prologue.pushes].reverse();
-  let pops = 0;
-  for (let k = call + 1; k < insns.length; k++) {
-    const t = insns[k].text;
-    if (t === 'mov %rax,%rdi' || /^call [0-9a-f]+ <finish_task_switch[.\w]*>$/.test(t) || /^sub %gs:0x28,%\w+$/.test(t) || /^jne [0-9a-f]+ <__schedule\+0x[0-9a-f]+>$/.test(t)) continue;
-    const canary = /^mov -0x([0-9a-f]+)\(%rbp\),%\w+$/.exec(t);
-    if (canary && prologue.canaryOffset === -hex(canary[1])) continue;
-    const add = /^add \$0x([0-9a-f]+),%rsp$/.exec(t);
-    if (add && hex(add[1]) === prologue.localSize) continue;
-    const lea = /^lea -0x([0-9a-f]+)\(%rbp\),%rsp$/.exec(t);
-    if (lea && hex(lea[1]) === 8 * prologue.pushes.length) continue;
-    const pop = /^pop %(r\w+)$/.exec(t);
-    if (pop && pops < popOrder.length && pop[1] === popOrder[pops]) {
-      pops++;
-      continue;
-    }
-    if (pop && pops === popOrder.length && pop[1] === 'rbp') continue;
-    if (t === 'ret' || /^jmp [0-9a-f]+ <__x86_return_thunk>$/.test(t)) {
-      if (pops !== popOrder.length) break;
-      return { switchOffset: insns[call].addr - insns[0].addr, ...prologue };
-    }
-    throw new PlugschedError(`${what}: after its switch point it runs "${t}", which uses state the springboard does not set up; this kernel needs a springboard of its own.`);
+  checkTail(insns, call + 1, prologue, what);
+  return { switchOffset: insns[call].addr - insns[0].addr, ...prologue };
+}
+
+/** The 64-bit register an operand register names (%eax -> rax, %r12d -> r12, %dil -> rdi), or null. */
+export function fullRegister(name: string): string | null {
+  const r = name.replace(/^%/, '');
+  const legacy: Record<string, string> = { ax: 'rax', bx: 'rbx', cx: 'rcx', dx: 'rdx', si: 'rsi', di: 'rdi', bp: 'rbp', sp: 'rsp' };
+  let m = /^r(\d+)[dwb]?$/.exec(r);
+  if (m) return `r${m[1]}`;
+  m = /^[re]?(ax|bx|cx|dx|si|di|bp|sp)$/.exec(r);
+  if (m) return legacy[m[1]];
+  m = /^([abcd])[lh]$/.exec(r);
+  if (m) return legacy[`${m[1]}x`];
+  m = /^(si|di|bp|sp)l$/.exec(r);
+  if (m) return legacy[m[1]];
+  return null;
+}
+
+/** Operands of an AT&T instruction, split at commas outside parentheses. */
+function operands(text: string): { op: string; args: string[] } {
+  const sp = text.indexOf(' ');
+  if (sp < 0) return { op: text, args: [] };
+  const args: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const c of text.slice(sp + 1)) {
+    if (c === '(') depth++;
+    if (c === ')') depth--;
+    if (c === ',' && depth === 0) {
+      args.push(cur.trim());
+      cur = '';
+    } else cur += c;
   }
-  throw new PlugschedError(`${what}: the code after its switch point does not restore the registers its prologue saved (${prologue.pushes.join(', ')}).`);
+  if (cur.trim() !== '') args.push(cur.trim());
+  return { op: text.slice(0, sp), args };
+}
+
+/** Registers an operand reads to be formed (a register itself, or a memory operand's base and index). */
+function operandRegisters(arg: string): string[] {
+  return [...arg.matchAll(/%(\w+)/g)].map((m) => m[1]).filter((r) => r !== 'gs' && r !== 'rip').map((r) => fullRegister(r) ?? r);
+}
+
+/** Functions the tail may call: the kernel's own end of a switch and what balance callbacks need. */
+const TAIL_CALLS = /^call [0-9a-f]+ <(finish_task_switch[.\w]*|_raw_spin_(un)?lock(_irq|_irqsave|_irqrestore)?|__x86_indirect_thunk_\w+)>$/;
+const CALLER_SAVED = ['rax', 'rcx', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11'];
+/** Instructions whose last operand is only written (everything else also reads it). */
+const WRITES_ONLY = /^(mov[a-z]*|lea[a-z]?|set[a-z]+|cltq|cqto)$/;
+
+/**
+ * The kernel's code after its switch point, every path of it: everything it reads must be what the
+ * springboard provides — the prev %rax that __switch_to_asm returns and what is computed from it
+ * (finish_task_switch's rq, as 5.10's balance_callback(rq) reads it), the stack canary, and the
+ * callee-saved registers, restored by pops in the prologue's reverse order before it returns.
+ * Branches inside __schedule are followed (5.10 runs the queued balance callbacks out of line).
+ */
+export function checkTail(insns: Insn[], from: number, prologue: Omit<ScheduleFrame, 'switchOffset'>, what: string): void {
+  const popOrder = [...prologue.pushes].reverse();
+  const index = new Map(insns.map((x, i) => [x.addr, i] as const));
+  const seen = new Set<string>();
+  const work: { i: number; defined: Set<string>; pops: number }[] = [{ i: from, defined: new Set(['rax', 'rsp', 'rbp']), pops: 0 }];
+  const unsupported = (t: string) => new PlugschedError(`${what}: after its switch point it runs "${t}", which uses state the springboard does not set up; this kernel needs a springboard of its own.`);
+  while (work.length > 0) {
+    const st = work.pop() as { i: number; defined: Set<string>; pops: number };
+    for (;;) {
+      const key = `${st.i} ${st.pops} ${[...st.defined].sort().join(',')}`;
+      if (seen.has(key)) break;
+      seen.add(key);
+      if (seen.size > 20000) throw new PlugschedError(`${what}: the code after its switch point has too many paths to check.`);
+      const insn = insns[st.i];
+      if (insn === undefined) throw new PlugschedError(`${what}: the code after its switch point does not restore the registers its prologue saved (${prologue.pushes.join(', ')}).`);
+      const t = insn.text;
+      const branch = /^(j[a-z]+) ([0-9a-f]+) <__schedule\+0x[0-9a-f]+>$/.exec(t);
+      if (t === 'ret' || /^jmp [0-9a-f]+ <__x86_return_thunk>$/.test(t)) {
+        if (st.pops !== popOrder.length + 1) throw new PlugschedError(`${what}: the code after its switch point does not restore the registers its prologue saved (${prologue.pushes.join(', ')}).`);
+        break;
+      }
+      if (/^call [0-9a-f]+ <__stack_chk_fail>$/.test(t)) break;
+      if (branch) {
+        // the canary check's failure branch goes to __stack_chk_fail, which does not return
+        if (branch[1] !== 'jmp' && /^sub %gs:0x28,%\w+$/.test(insns[st.i - 1]?.text ?? '')) {
+          st.i++;
+          continue;
+        }
+        const target = index.get(Number.parseInt(branch[2].slice(-8), 16));
+        if (target === undefined) throw unsupported(t);
+        if (branch[1] === 'jmp') {
+          st.i = target;
+          continue;
+        }
+        work.push({ i: target, defined: new Set(st.defined), pops: st.pops });
+        st.i++;
+        continue;
+      }
+      const pop = /^pop %(r\w+)$/.exec(t);
+      if (pop) {
+        const want = st.pops < popOrder.length ? popOrder[st.pops] : st.pops === popOrder.length ? 'rbp' : null;
+        if (pop[1] !== want) throw unsupported(t);
+        st.pops++;
+        st.defined.add(pop[1]);
+        st.i++;
+        continue;
+      }
+      if (TAIL_CALLS.test(t)) {
+        for (const r of CALLER_SAVED) st.defined.delete(r);
+        st.defined.add('rax');
+        st.i++;
+        continue;
+      }
+      const add = /^add \$0x([0-9a-f]+),%rsp$/.exec(t);
+      const lea = /^lea -0x([0-9a-f]+)\(%rbp\),%rsp$/.exec(t);
+      if ((add && hex(add[1]) === prologue.localSize) || (lea && hex(lea[1]) === 8 * prologue.pushes.length)) {
+        st.i++;
+        continue;
+      }
+      const { op, args } = operands(t);
+      if (op.startsWith('call') || op.startsWith('j') || op === 'push' || args.length === 0 || args.length > 2) throw unsupported(t);
+      // a frame slot other than the canary is the module's local state, not the kernel's
+      const slot = /-0x([0-9a-f]+)\(%rbp\)/.exec(args[0]);
+      if (slot && prologue.canaryOffset !== -hex(slot[1])) throw unsupported(t);
+      const dst = args[args.length - 1];
+      const dstReg = /^%\w+$/.test(dst) ? fullRegister(dst) : null;
+      const zeroing = op.startsWith('xor') && args.length === 2 && args[0] === args[1];
+      const reads = zeroing ? [] : [...args.slice(0, -1).flatMap(operandRegisters), ...(dstReg !== null && WRITES_ONLY.test(op) ? [] : operandRegisters(dst))];
+      if (reads.some((r) => !st.defined.has(r))) throw unsupported(t);
+      if (dstReg !== null) st.defined.add(dstReg);
+      st.i++;
+    }
+  }
 }
 
 const HEADER_PUSHES = 'PLUGSCHED_SCHEDULE_PUSHES';

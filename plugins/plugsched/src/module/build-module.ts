@@ -8,6 +8,9 @@ import { copyFileSync, cpSync, type Dirent, existsSync, mkdirSync, readdirSync, 
 import { join, relative, sep } from 'node:path';
 import type { SchedulerConfig } from '../config/scheduler-config';
 import type { DevelTree } from '../kernel/devel';
+import type { KernelConfig } from '../config/kernel-config';
+import { kernelBuildRoot } from '../buildroot/buildroot';
+import { HOST_ROOT, type BuildRoot } from '../buildroot/root';
 import { compilerFromConfig, toolchainFor } from '../toolchain/toolchain';
 import { checkModuleSchedule, disassembleFunction, objdumpFor, readLayoutHeader } from '../extract/springboard';
 import { EM_AARCH64, EM_X86_64, ElfFile, STT_FUNC } from '../boundary/elf';
@@ -100,6 +103,8 @@ export interface BuildModuleOptions {
   devel: DevelTree;
   scheduler: SchedulerConfig;
   kernelId: string;
+  /** The kernel's config: a kernel of another suite than the machine's is built in that suite's build root (buildroot/buildroot.ts). */
+  kernel?: Pick<KernelConfig, 'suite' | 'file' | 'packages'>;
   jobs?: number;
   log: Logger;
 }
@@ -116,14 +121,15 @@ export async function buildModule(o: BuildModuleOptions): Promise<void> {
     const ko = join(dir, `${name}.ko`);
     const prefixMap = [`-ffile-prefix-map=${work}/=`, `-ffile-prefix-map=${o.devel.root}/=`].join(' ');
     o.log(`module: make -C <devel tree> M=kernel/sched modules (${o.scheduler.name} for ${o.devel.kernelRelease}, module ${name})`);
-    const cc = await compilerArgs(o.devel);
-    const r = await run('make', ['-C', o.devel.buildDir, `M=${dir}`, ...cc.args, `-j${o.jobs ?? 2}`, 'KBUILD_MODPOST_WARN=1', `KCFLAGS=${prefixMap}`, 'KBUILD_BUILD_TIMESTAMP=', 'modules'], { env: { ...process.env, ...cc.env } });
+    const root = o.kernel === undefined ? HOST_ROOT : await kernelBuildRoot(o.kernel, o.devel.config, o.log);
+    const cc = await compilerArgs(o.devel, root);
+    const r = await root.run('make', ['-C', o.devel.buildDir, `M=${dir}`, ...cc.args, `-j${o.jobs ?? 2}`, 'KBUILD_MODPOST_WARN=1', `KCFLAGS=${prefixMap}`, 'KBUILD_BUILD_TIMESTAMP=', 'modules'], { env: cc.env });
     if (r.code !== 0) {
       const errors = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /error|Error/.test(l)).slice(0, 15).join('\n');
       throw new PlugschedError(`Building scheduler.ko for ${o.scheduler.name} failed:\n${errors || r.stderr.split('\n').slice(-15).join('\n')}\nThe variant's patches (${o.scheduler.patches.length}) are the usual cause: check them against dist/schedulers/${o.scheduler.name}/src.`);
     }
     checkSharedVariables(dir, ko, o.scheduler.name);
-    await checkSpringboard(dir, ko, o.scheduler.name, () => compilerMismatch(o.devel));
+    await checkSpringboard(dir, ko, o.scheduler.name, () => compilerMismatch(o.devel, root));
     await embedLinkAddresses(ko, o.devel, work);
     mkdirSync(join(o.outKo, '..'), { recursive: true });
     const tmp = `${o.outKo}.tmp-${process.pid}`;
@@ -139,9 +145,10 @@ export async function buildModule(o: BuildModuleOptions): Promise<void> {
  * the module target hashes) behind ccache (compile-cache.ts), and ARCH=, CROSS_COMPILE= for a
  * kernel of another architecture than this machine's (an arm64 kernel built on amd64).
  */
-async function compilerArgs(devel: DevelTree): Promise<{ args: string[]; env: Record<string, string> }> {
-  const tc = await toolchainFor(devel.config, devel.arch);
-  const cache = compileCache(tc.cc);
+async function compilerArgs(devel: DevelTree, root: BuildRoot): Promise<{ args: string[]; env: Record<string, string> }> {
+  const tc = await toolchainFor(devel.config, devel.arch, root);
+  // ccache inside a build root is the root's own (its packages include it); the cache directory is in the store, bound at its path
+  const cache = root === HOST_ROOT || root.haveTool('ccache') ? compileCache(tc.cc) : { cc: tc.cc, env: {} };
   return { args: [...(isHostArch(devel.arch) ? [] : [`ARCH=${tc.arch}`, `CROSS_COMPILE=${tc.crossCompile}`]), `CC=${cache.cc}`], env: cache.env };
 }
 
@@ -177,9 +184,9 @@ async function embedLinkAddresses(ko: string, devel: DevelTree, work: string): P
 }
 
 /** When the module's compiler is not the one the kernel was built with, a sentence saying so (frame layouts may differ); asked only when the check fails. */
-async function compilerMismatch(devel: DevelTree): Promise<string> {
+async function compilerMismatch(devel: DevelTree, root: BuildRoot): Promise<string> {
   const kernelCc = compilerFromConfig(readFileSync(devel.config, 'utf8'));
-  const tc = await toolchainFor(devel.config, devel.arch);
+  const tc = await toolchainFor(devel.config, devel.arch, root);
   if (kernelCc === null || tc.version === kernelCc || tc.version.replace(/^\S+/, '') === kernelCc.replace(/^\S+/, '')) return '';
   return (
     ` The kernel was built by "${kernelCc}" and this module by "${tc.version}": a different compiler release can lay frames out differently` +

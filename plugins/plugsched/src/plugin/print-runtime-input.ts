@@ -16,6 +16,7 @@ import { loadBoundaryConfig } from '../config/boundary-config';
 import { loadKernel } from '../kernel/artifacts';
 import type { DevelManifest } from '../kernel/devel';
 import { compilerIdentity } from '../toolchain/toolchain';
+import { buildRootIdentity, kbuildOf } from '../buildroot/buildroot';
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message.split('\n')[0] : String(e);
@@ -25,7 +26,10 @@ async function compilers(workspaceRoot: string, kernelId: string): Promise<strin
   const manifest = join(workspaceRoot, 'dist', 'kernels', kernelId, 'devel.json');
   if (!existsSync(manifest)) return 'compilers: no devel manifest yet\n';
   const devel = JSON.parse(readFileSync(manifest, 'utf8')) as Pick<DevelManifest, 'compiler' | 'arch'>;
-  return compilerIdentity(devel.compiler ?? null, devel.arch);
+  // a kernel of another suite is compiled in that suite's build root: its pinned packages name the compilers
+  const kernel = loadKernel(workspaceRoot, kernelId);
+  const root = buildRootIdentity({ suite: kernel.suite, kernelCompiler: devel.compiler ?? null, kbuild: kbuildOf(kernel), file: kernel.file }).key;
+  return compilerIdentity(devel.compiler ?? null, devel.arch, root);
 }
 
 function collectedLayout(workspaceRoot: string, kernelId: string): string {

@@ -9,6 +9,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { isHostArch, type KernelArch } from '../util/host-arch';
+import { HOST_ROOT, type BuildRoot } from '../buildroot/root';
+import { PlugschedError } from '../util/errors';
 import { requireTool, run } from '../util/run';
 
 export interface Toolchain {
@@ -21,6 +23,13 @@ export interface Toolchain {
   crossCompile: string;
   /** `cc --version` first line: what the plugin and the kernel objects are built with. */
   version: string;
+  /** Where cc, cxx and make run: the kernel's suite's build root (buildroot/buildroot.ts); absent: the host. */
+  root?: BuildRoot;
+}
+
+/** Where a toolchain's commands run. */
+export function rootOf(tc: Pick<Toolchain, 'root'>): BuildRoot {
+  return tc.root ?? HOST_ROOT;
 }
 
 /** The compiler the distro built the kernel with, from CONFIG_CC_VERSION_TEXT ("gcc-12 (Debian 12.2.0-14) 12.2.0"). */
@@ -46,16 +55,24 @@ function compilerPackage(command: string): string {
 }
 
 /** A compiler command's version line ("gcc (Debian 12.2.0-14+deb12u1) 12.2.0"): part of the key of what it builds. */
-export async function compilerVersion(command: string): Promise<string> {
-  return (await run(command, ['--version'])).stdout.split('\n')[0] ?? '';
+export async function compilerVersion(command: string, root: BuildRoot = HOST_ROOT): Promise<string> {
+  return (await root.run(command, ['--version'])).stdout.split('\n')[0] ?? '';
 }
 
-/** The toolchain for the kernel whose .config is at configPath; the compilers must be installed. */
-export async function toolchainFor(configPath: string, arch: KernelArch): Promise<Toolchain> {
+/**
+ * The toolchain for the kernel whose .config is at configPath, in `root` (the host's, or the build
+ * root of the kernel's suite); the compilers must be installed there.
+ */
+export async function toolchainFor(configPath: string, arch: KernelArch, root: BuildRoot = HOST_ROOT): Promise<Toolchain> {
   const commands = compilerCommands(compilerFromConfig(readFileSync(configPath, 'utf8')), arch);
-  requireTool(commands.cc, compilerPackage(commands.cc), 'compile the scheduler translation units as the kernel was compiled');
-  requireTool(commands.cxx, compilerPackage(commands.cxx), 'build the collector GCC plugin');
-  return { ...commands, version: await compilerVersion(commands.cc) };
+  if (root === HOST_ROOT) {
+    requireTool(commands.cc, compilerPackage(commands.cc), 'compile the scheduler translation units as the kernel was compiled');
+    requireTool(commands.cxx, compilerPackage(commands.cxx), 'build the collector GCC plugin');
+  } else {
+    for (const c of [commands.cc, commands.cxx])
+      if (!root.haveTool(c)) throw new PlugschedError(`The build root ${root.name} (${root.dir}) has no ${c}, which the kernel's CONFIG_CC_VERSION_TEXT names: remove that store entry and run again, so it is made with ${compilerPackage(c)}.`);
+  }
+  return { ...commands, version: await compilerVersion(commands.cc, root), root };
 }
 
 /** The compiler of static guest programs (tools/vm/*.c, symbol-resolve) for a guest of `arch`. */
@@ -87,10 +104,12 @@ async function describeCompiler(command: string, proper: 'cc1' | 'cc1plus'): Pro
  * different compiler, an upgraded package or another cross compiler gives
  * another text, so cached scheduler.ko and collected facts are not reused.
  */
-export async function compilerIdentity(kernelCompiler: string | null, arch: KernelArch): Promise<string> {
+export async function compilerIdentity(kernelCompiler: string | null, arch: KernelArch, buildRoot?: string): Promise<string> {
   const commands = compilerCommands(kernelCompiler, arch);
   const lines = [`kernel: ${kernelCompiler ?? 'no CONFIG_CC_VERSION_TEXT'}`, `arch: ${arch}`, `cross: ${commands.crossCompile || 'none'}`];
-  lines.push(...(await describeCompiler(commands.cc, 'cc1')), ...(await describeCompiler(commands.cxx, 'cc1plus')));
+  // a build root is named by its pinned packages (buildroot/buildroot.ts buildRootIdentity): the host's compilers do not build
+  if (buildRoot !== undefined && buildRoot !== 'host') lines.push(`build root: ${buildRoot}`);
+  else lines.push(...(await describeCompiler(commands.cc, 'cc1')), ...(await describeCompiler(commands.cxx, 'cc1plus')));
   lines.push(...(await describeCompiler(guestCompiler(arch), 'cc1')).map((l) => `guest ${l}`));
   return `${lines.join('\n')}\n`;
 }

@@ -34,6 +34,25 @@ mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
+# Before 5.13 the scheduler's debug files were elsewhere (debugfs sched_features, the tunables in
+# /proc/sys/kernel): give them the layout the scenarios
+# read, /sys/kernel/debug/sched/, by bind mounts over a tmpfs that holds debugfs's own entries too.
+if [ ! -d /sys/kernel/debug/sched ] && [ -f /sys/kernel/debug/sched_features ]; then
+	mkdir /run/debugfs && mount --move /sys/kernel/debug /run/debugfs && mount -t tmpfs tmpfs /sys/kernel/debug
+	for e in /run/debugfs/*; do
+		n=/sys/kernel/debug/\${e##*/}
+		if [ -d "$e" ]; then mkdir "$n"; else touch "$n"; fi
+		mount --bind "$e" "$n"
+	done
+	mkdir /sys/kernel/debug/sched
+	plugsched_old_sched() { [ -e "$1" ] || return 0; if [ -d "$1" ]; then mkdir "$2"; else touch "$2"; fi; mount --bind "$1" "$2"; }
+	plugsched_old_sched /run/debugfs/sched_features /sys/kernel/debug/sched/features
+	plugsched_old_sched /proc/sched_debug /sys/kernel/debug/sched/debug
+	# the *_ns tunables only: round-trip changes every tunable it finds, and sched_tunable_scaling twice would undo itself
+	for t in latency_ns min_granularity_ns wakeup_granularity_ns migration_cost_ns; do
+		plugsched_old_sched /proc/sys/kernel/sched_$t /sys/kernel/debug/sched/$t
+	done
+fi
 # warnings and worse reach the console (the judge looks for WARNING:, BUG:, stalls); info stays in dmesg
 echo 5 > /proc/sys/kernel/printk
 echo "PLUGSCHED-BOOTED $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { KernelConfig } from '../config/kernel-config';
 import type { DevelTree } from '../kernel/devel';
 import { isHostArch, type KernelArch } from '../util/host-arch';
 import { guestModule, guestModulesFor } from './guest-module';
@@ -21,6 +22,8 @@ import { toolPath } from '../util/tools';
 export interface LiveUpdateOptions {
   workspaceRoot: string;
   devel: DevelTree;
+  /** The kernel's config: test modules of a kernel of another suite are built in its build root. */
+  kernel?: Pick<KernelConfig, 'suite' | 'file' | 'packages'>;
   ko: string;
   /** The installer and resolver to put in the guest; default: built from tools/installer. */
   installer?: string;
@@ -107,7 +110,7 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
   ]);
   // the kernel modules the scenarios load, where this kernel can load them (guest-module.ts)
   const modules = guestModulesFor(readFileSync(o.devel.config, 'utf8'), arch, scenarios);
-  const moduleFiles = await Promise.all(modules.map(async (name) => ({ src: await guestModule(o.workspaceRoot, name, o.devel), dest: `/plugsched/modules/${name}.ko` })));
+  const moduleFiles = await Promise.all(modules.map(async (name) => ({ src: await guestModule(o.workspaceRoot, name, o.devel, o.kernel), dest: `/plugsched/modules/${name}.ko` })));
   const initramfs = join(o.workDir, `live-update-${o.cpus}.cpio.gz`);
   await buildInitramfs({
     outFile: initramfs,

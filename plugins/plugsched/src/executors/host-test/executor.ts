@@ -47,7 +47,7 @@ export default async function hostTestExecutor(options: HostTestOptions, context
       const next = { ...scheduler, version: nextVersion(scheduler.version) };
       const nextKo = join(work, 'next', 'scheduler.ko');
       log(`host-test: building ${scheduler.name} ${next.version}, the upgrade the guest installs over ${scheduler.version}`);
-      await buildModule({ srcDir: join(outDir, 'src'), outKo: nextKo, devel, scheduler: next, kernelId: kernel.id, log });
+      await buildModule({ srcDir: join(outDir, 'src'), outKo: nextKo, devel, scheduler: next, kernelId: kernel.id, kernel, log });
       const nextPackages = await pkg(scheduler.name, devel.kernelRelease, 'next-packages', next.version, nextKo);
       const disk = await makePayloadDisk(
         workspaceRoot,

@@ -13,7 +13,7 @@ export default async function moduleExecutor(_options: Record<string, never>, co
     const src = join(outDir, 'src');
     if (!existsSync(src)) throw new PlugschedError(`The patched scheduler sources of ${scheduler.name} are missing (dist/schedulers/${scheduler.name}/src). Run "nx run ${scheduler.name}:apply-patches".`);
     const devel = await ensureDevel(kernel, log);
-    await buildModule({ srcDir: src, outKo: join(outDir, 'scheduler.ko'), devel, scheduler, kernelId: kernel.id, log });
+    await buildModule({ srcDir: src, outKo: join(outDir, 'scheduler.ko'), devel, scheduler, kernelId: kernel.id, kernel, log });
     log(`module: wrote dist/schedulers/${scheduler.name}/scheduler.ko`);
   });
 }

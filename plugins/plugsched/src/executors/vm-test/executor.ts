@@ -56,7 +56,7 @@ export default async function vmTestExecutor(options: VmTestOptions, context: Ex
       // what the guest installs is the RPM's payload, exactly as a host would get it
       const payload = await unpackRpmPayload(outDir, work, devel.kernelRelease);
       log(`vm-test: installing from ${payload.rpm}`);
-      const { run, verdict } = await runLiveUpdate({ workspaceRoot, devel, ko: payload.ko, installer: payload.installer, resolver: payload.resolver, cpus, memMiB: options.memory, scenarios, tests: { variant: scheduler.name, version: scheduler.version, scenarios: tests.scenarios, probes }, expectMessage: scheduler.marker ?? undefined, workDir: work, logFile, interactive: options.interactive, tcg: options.tcg });
+      const { run, verdict } = await runLiveUpdate({ workspaceRoot, devel, kernel, ko: payload.ko, installer: payload.installer, resolver: payload.resolver, cpus, memMiB: options.memory, scenarios, tests: { variant: scheduler.name, version: scheduler.version, scenarios: tests.scenarios, probes }, expectMessage: scheduler.marker ?? undefined, workDir: work, logFile, interactive: options.interactive, tcg: options.tcg });
       for (const s of verdict.scenarios) {
         log(`  ${s.status === 'pass' ? 'pass' : s.status.toUpperCase()} ${s.name} (${s.ms ?? '?'} ms)`);
         for (const c of s.checks) if (!c.pass) log(`       FAIL ${c.name}: ${c.evidence}`);

@@ -45,7 +45,7 @@ export default async function* watchExecutor(options: WatchOptions, context: Exe
     const snapshot = mkdtempSync(join(tmpdir(), 'plugsched-watch-'));
     try {
       cpSync(dir, snapshot, { recursive: true, filter: (src) => !src.split('/').includes('.git') });
-      await buildModule({ srcDir: snapshot, outKo, devel, scheduler, kernelId: kernel.id, log: () => undefined });
+      await buildModule({ srcDir: snapshot, outKo, devel, scheduler, kernelId: kernel.id, kernel, log: () => undefined });
       logger.info(`watch: built ${relative(context.root, outKo)} from ${shownDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return { success: true };
     } catch (e) {

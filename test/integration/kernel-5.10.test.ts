@@ -1,0 +1,68 @@
+/**
+ * The 5.10 line on amd64 (Debian bullseye's 5.10, a suite other than this
+ * bookworm machine's), end to end: packages through the suite's private apt
+ * state, the pre-unity boundary (every scheduler file its own translation
+ * unit), and the collector and the module compiled by bullseye's gcc-10 in a
+ * build root of that suite made with mmdebstrap, without gcc-10 on the host.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeRoot } from '../../plugins/plugsched/src/kernel/locations';
+import { tempWorkspace, type TempWorkspace } from '../support/workspace';
+
+const KERNEL = 'debian-5.10-cloud-amd64';
+const VARIANT = 'scheduler-510-x86';
+let ws: TempWorkspace;
+
+beforeAll(() => {
+  ws = tempWorkspace({ kernels: [KERNEL], schedulers: [VARIANT] });
+}, 120_000);
+afterAll(() => ws?.dispose());
+
+describe('Debian 5.10 cloud-amd64 (bullseye)', () => {
+  it('cuts the pre-unity 5.10 scheduler and builds its module in the bullseye build root', () => {
+    const r = ws.nx(['run', `${VARIANT}:build`, '--output-style=stream']);
+    expect(r.code, r.out.slice(-4000)).toBe(0);
+    // every scheduler file is its own unit: one collector file each, no build_policy.c
+    const collected = readdirSync(join(ws.dir, 'dist', 'kernels', KERNEL, 'collect')).sort();
+    expect(collected).toContain('kernel_sched_rt.c.json');
+    expect(collected).toContain('kernel_sched_topology.c.json');
+    expect(collected).toHaveLength(12);
+    const boundary = JSON.parse(readFileSync(join(ws.dir, 'dist', 'kernels', KERNEL, 'boundary', 'boundary.json'), 'utf8'));
+    const where = (name: string) => boundary.classes.interface.find((e: { name: string }) => e.name === name)?.file;
+    expect(where('sched_setscheduler')).toBe('kernel/sched/core.c');
+    expect(where('scheduler_tick')).toBe('kernel/sched/core.c');
+    // compiled by the compiler the kernel names, as Debian built the kernel
+    const ko = join(ws.dir, 'dist', 'schedulers', VARIANT, 'scheduler.ko');
+    const comment = spawnSync('readelf', ['-p', '.comment', ko], { encoding: 'utf8' }).stdout;
+    expect(comment).toMatch(/GCC: \(Debian 10\.2\.1-6\) 10\.2\.1 20210110/);
+    expect(comment).not.toMatch(/GCC: \(Debian 12\./);
+    expect(spawnSync('modinfo', ['-F', 'vermagic', ko], { encoding: 'utf8' }).stdout).toMatch(/^5\.10\.0-32-cloud-amd64 SMP mod_unload modversions/);
+  }, 1_800_000);
+
+  it('took gcc-10 from a pinned build root in the store, not from the host', () => {
+    expect(spawnSync('sh', ['-c', 'command -v gcc-10'], { encoding: 'utf8' }).status, 'gcc-10 must not be installed on the host').not.toBe(0);
+    const roots = readdirSync(storeRoot()).filter((d) => d.startsWith('buildroot-') && existsSync(join(storeRoot(), d, 'pins.json')));
+    const pins = roots.map((d) => JSON.parse(readFileSync(join(storeRoot(), d, 'pins.json'), 'utf8')) as { name: string; version: string; sha256: string }[]);
+    const bullseye = pins.find((p) => p.some((x) => x.name === 'linux-kbuild-5.10'));
+    expect(bullseye, `no build root with linux-kbuild-5.10 among ${roots.join(', ')}`).toBeDefined();
+    const gcc = bullseye?.find((x) => x.name === 'gcc-10');
+    expect(gcc?.version).toBe('10.2.1-6');
+    expect(gcc?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(bullseye?.find((x) => x.name === 'gcc-10-plugin-dev')?.version).toBe('10.2.1-6');
+  });
+
+  it(`${VARIANT} hot-installs into the real 5.10 kernel in QEMU and rolls back byte for byte`, () => {
+    const r = ws.nx(['run', `${VARIANT}:vm-test`, '--scenarios=live-update', '--output-style=stream']);
+    expect(r.code, r.out.slice(-4000)).toBe(0);
+    const j = JSON.parse(readFileSync(join(ws.dir, 'dist', 'schedulers', VARIANT, 'vm-test.json'), 'utf8'));
+    expect(j.pass).toBe(true);
+    expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback']);
+    expect(j.switches.join('\n')).toMatch(/installed the module's scheduler: 2 cpus, 1\d{3} threads, \d+ tasks moved/);
+    const log = readFileSync(join(ws.dir, 'dist', 'schedulers', VARIANT, 'vm-test.log'), 'utf8');
+    expect(log).toMatch(/Linux version 5\.10\.0-32-cloud-amd64 .*gcc-10 \(Debian 10\.2\.1-6\)/);
+    expect(log).toMatch(/plugsched: (\d+) of \1 function entries restored byte for byte/);
+  }, 1_200_000);
+});
