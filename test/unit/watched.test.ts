@@ -29,3 +29,17 @@ describe('runWatched', () => {
     expect(r.stopped).toBe('after 1 s, the time limit');
   });
 });
+
+describe('runWatched with a line watch', () => {
+  it('feeds it whole lines, split across chunks, and stops the command when it says so', async () => {
+    const seen: string[] = [];
+    const watch = {
+      line: (text: string) => seen.push(text),
+      due: () => (seen.includes('stop here') ? 'after a while, the watch said so' : null),
+    };
+    const r = await runWatched('sh', ['-c', 'printf "one\\nst"; sleep 0.2; printf "op here\\n"; sleep 30'], { timeoutSec: 60, logFile: join(dir, 'watch.log'), watch });
+    expect(seen).toEqual(['one', 'stop here']);
+    expect(r.stopped).toBe('after a while, the watch said so');
+    expect(r.seconds).toBeLessThan(30);
+  });
+});

@@ -102,6 +102,8 @@ async function main(argv: string[]): Promise<number> {
       logFile,
       timeoutSec: soakTimeoutSec(o),
       tcg: o.tcg,
+      // every oops or WARN is counted with its cycle (SOAK.md); the soak's own rule stops it (5 failed cycles in a row)
+      keepGoingAfterTrouble: true,
       env: {
         SOAK_CYCLES: String(o.cycles),
         SOAK_MINUTES: String(o.minutes),

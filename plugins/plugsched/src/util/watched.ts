@@ -16,6 +16,16 @@ export interface WatchedOptions {
   /** Also write the output to this process's stdout. */
   echo?: boolean;
   stdin?: 'inherit' | 'ignore';
+  /**
+   * A judge of the output's lines (vm/console-watch.ts): fed every complete line, asked
+   * each second whether a stop is due; its answer is the reason given.
+   */
+  watch?: LineWatch;
+}
+
+export interface LineWatch {
+  line(text: string, elapsedSec: number): void;
+  due(elapsedSec: number): string | null;
 }
 
 export interface WatchedRun {
@@ -29,6 +39,7 @@ export interface WatchedRun {
 export function runWatched(command: string, args: string[], o: WatchedOptions): Promise<WatchedRun> {
   const started = Date.now();
   const elapsed = () => Math.round((Date.now() - started) / 1000);
+  const seconds = () => (Date.now() - started) / 1000;
   return new Promise((resolvePromise, reject) => {
     // its own process group (unless it needs the terminal), so a stop ends its children too
     const group = o.stdin !== 'inherit';
@@ -48,9 +59,15 @@ export function runWatched(command: string, args: string[], o: WatchedOptions): 
       clearTimeout(quiet);
       quiet = setTimeout(() => stop(`after ${elapsed()} s, the last ${o.quietSec} s with no output`), o.quietSec * 1000);
     };
+    let partial = '';
     const onData = (c: Buffer) => {
       const text = c.toString();
       output += text;
+      if (o.watch) {
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        for (const l of lines) o.watch.line(l, seconds());
+      }
       log.write(text);
       if (o.echo) process.stdout.write(text);
       rearm();
@@ -59,9 +76,16 @@ export function runWatched(command: string, args: string[], o: WatchedOptions): 
     child.stderr?.on('data', onData);
     rearm();
     const limit = setTimeout(() => stop(`after ${o.timeoutSec} s, the time limit`), o.timeoutSec * 1000);
+    const poll = o.watch
+      ? setInterval(() => {
+          const why = o.watch?.due(seconds());
+          if (why) stop(why);
+        }, 1000)
+      : undefined;
     const disarm = () => {
       clearTimeout(limit);
       clearTimeout(quiet);
+      clearInterval(poll);
     };
     child.on('error', (e) => {
       disarm();

@@ -28,6 +28,11 @@ export const TROUBLE = /Kernel panic|Oops|BUG:|WARNING:|general protection fault
 /** Expected noise that looks like trouble but is not. */
 const BENIGN = /module verification failed: signature and\/or required key missing - tainting kernel|loading out-of-tree module taints kernel/;
 
+/** A console line that means the kernel is unwell (and is not known noise). */
+export function isTrouble(line: string): boolean {
+  return TROUBLE.test(line) && !BENIGN.test(line);
+}
+
 export function judgeConsole(text: string): Verdict {
   const scenarios: ScenarioResult[] = [];
   const trouble: Verdict['trouble'] = [];
@@ -50,7 +55,7 @@ export function judgeConsole(text: string): Verdict {
       current.checks.push({ name: check[1], pass: check[2] === 'PASS', evidence: check[3] });
     } else if (/PLUGSCHED-DONE/.test(line)) {
       done = true;
-    } else if (TROUBLE.test(line) && !BENIGN.test(line)) {
+    } else if (isTrouble(line)) {
       trouble.push({ line: line.trim(), scenario: current?.name ?? null });
     }
   }

@@ -13,6 +13,7 @@ import { isHostArch, type KernelArch } from '../util/host-arch';
 import { guestModule, guestModulesFor } from './guest-module';
 import { guestBusybox, guestProgram, SCENARIO_PROGRAMS } from './helpers';
 import { buildInitramfs } from './initramfs';
+import { ConsoleWatch } from './console-watch';
 import { judgeConsole, type Verdict } from './judge';
 import { bootVm, type VmRun } from './qemu';
 import { pickScenarios, vmScenarios } from './scenarios';
@@ -45,6 +46,8 @@ export interface LiveUpdateOptions {
   env?: Record<string, string>;
   /** TCG threading (see VmOptions.tcg). */
   tcg?: 'multi' | 'single';
+  /** Let the guest run on after the kernel reports trouble (the soak counts each report); default: stop a minute later. */
+  keepGoingAfterTrouble?: boolean;
 }
 
 export interface LiveUpdateResult {
@@ -71,6 +74,16 @@ export function workloadPace(guest: KernelArch, tcg: 'multi' | 'single' = 'multi
  * line per check and per switch (PLUGSCHED-STEP), seconds apart even on a slow machine.
  */
 export const VM_QUIET_SEC = 300;
+
+/**
+ * The watch on a run's console (console-watch.ts): progress lines at least every VM_QUIET_SEC,
+ * one scenario at most 15 minutes (45 on an emulated architecture; a caller that sets the whole
+ * run's time limit, the soak's single long scenario, sets this one with it), and a minute of console kept
+ * after the kernel's first report of trouble.
+ */
+export function liveUpdateWatch(guest: KernelArch, scenarioSec?: number, stopOnTrouble = true): ConsoleWatch {
+  return new ConsoleWatch({ quietSec: VM_QUIET_SEC, scenarioSec: scenarioSec ?? (isHostArch(guest) ? 900 : 2700), troubleGraceSec: stopOnTrouble ? 60 : null });
+}
 
 /** The outer bound of a whole run: generous, since silence (VM_QUIET_SEC) is what catches a hang. */
 export function liveUpdateTimeoutSec(scenarioCount: number): number {
@@ -135,6 +148,6 @@ export async function runLiveUpdate(o: LiveUpdateOptions): Promise<LiveUpdateRes
     busybox,
   });
   const logFile = o.logFile ?? join(o.workDir, `live-update-${o.cpus}.log`);
-  const run = await bootVm({ kernel: o.devel.vmlinuz, initramfs, cpus: o.cpus, memMiB: o.memMiB ?? 1536, timeoutSec: o.interactive ? 24 * 3600 : (o.timeoutSec ?? liveUpdateTimeoutSec(scenarios.length)), quietSec: o.interactive ? undefined : VM_QUIET_SEC, logFile, interactive: o.interactive, tcg: o.tcg, arch });
+  const run = await bootVm({ kernel: o.devel.vmlinuz, initramfs, cpus: o.cpus, memMiB: o.memMiB ?? 1536, timeoutSec: o.interactive ? 24 * 3600 : (o.timeoutSec ?? liveUpdateTimeoutSec(scenarios.length)), quietSec: o.interactive ? undefined : VM_QUIET_SEC, watch: o.interactive ? undefined : liveUpdateWatch(arch, o.timeoutSec, !o.keepGoingAfterTrouble), logFile, interactive: o.interactive, tcg: o.tcg, arch });
   return { run, verdict: judgeConsole(run.console) };
 }

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { storeRoot } from '../kernel/locations';
 import { isHostArch } from '../util/host-arch';
 import { requireTool } from '../util/run';
-import { runWatched } from '../util/watched';
+import { runWatched, type LineWatch } from '../util/watched';
 import type { Logger } from '../util/progress';
 
 export interface VmOptions {
@@ -27,6 +27,8 @@ export interface VmOptions {
    * half speed at times). Default: no silence limit, only timeoutSec.
    */
   quietSec?: number;
+  /** A judge of the console's lines that may stop the guest earlier (vm/console-watch.ts). */
+  watch?: LineWatch;
   /** Console copy on disk. */
   logFile: string;
   /** Attach the console to this terminal (debugging) instead of only capturing it. */
@@ -117,7 +119,7 @@ export function bootVm(o: VmOptions): Promise<VmRun> {
   // KVM only runs a guest of this machine's own architecture (and kvmWorks probes an x86 guest)
   const accel = o.accel ?? ((o.arch ?? 'x86') === 'x86' && isHostArch('x86') && kvmWorks(o.kernel, o.initramfs, o.log) ? 'kvm' : 'tcg');
   mkdirSync(dirname(o.logFile), { recursive: true });
-  return runWatched(qemu.binary, qemuArgs(o, accel), { timeoutSec: o.timeoutSec, quietSec: o.quietSec, logFile: o.logFile, echo: o.interactive, stdin: o.interactive ? 'inherit' : 'ignore' }).then((r) => ({
+  return runWatched(qemu.binary, qemuArgs(o, accel), { timeoutSec: o.timeoutSec, quietSec: o.quietSec, watch: o.watch, logFile: o.logFile, echo: o.interactive, stdin: o.interactive ? 'inherit' : 'ignore' }).then((r) => ({
     console: r.output,
     exitCode: r.exitCode,
     timedOut: r.stopped !== null,
