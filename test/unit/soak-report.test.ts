@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSoakArgs, SoakUsageError } from '../../tools/soak/options';
+import { parseSoakArgs, soakCommandLine, SoakUsageError } from '../../tools/soak/options';
 import { classifyTrouble, parseSoakConsole, renderSoak, slabGrowth, soakClean, troubleCounts, type SoakContext } from '../../tools/soak/report';
 
 const VARIANTS = ['hello-sched', 'scheduler-x86'];
@@ -150,5 +150,12 @@ describe('parseSoakArgs', () => {
     expect(() => parseSoakArgs(['--cycle=3'], VARIANTS)).toThrow(/unknown option --cycle/);
     expect(() => parseSoakArgs(['20'], VARIANTS)).toThrow(/written --name=value/);
     expect(() => parseSoakArgs(['--out=/etc/x'], VARIANTS)).toThrow(/relative to the workspace/);
+  });
+});
+
+describe('soakCommandLine', () => {
+  it('shows the options as given but only names --note, whose text has a line of its own in the report', () => {
+    expect(soakCommandLine([])).toBe('npm run soak');
+    expect(soakCommandLine(['--minutes=48', '--note=the machine was shared, so 48 minutes'])).toBe('npm run soak -- --minutes=48 --note=...');
   });
 });

@@ -99,3 +99,12 @@ export function parseSoakArgs(argv: string[], variants: string[]): SoakOptions {
   }
   return o;
 }
+
+/**
+ * The command line as the report shows it: the --note text is the report's own "why this many
+ * cycles" line, so here it is only named.
+ */
+export function soakCommandLine(argv: string[]): string {
+  const shown = argv.map((a) => (/^--note=/.test(a) ? '--note=...' : a));
+  return ['npm run soak', ...(shown.length > 0 ? ['--', ...shown] : [])].join(' ');
+}

@@ -14,7 +14,7 @@ import { loadSchedulerConfig } from '../../plugins/plugsched/src/config/schedule
 import { develTree, loadKernel } from '../../plugins/plugsched/src/kernel/artifacts';
 import { runLiveUpdate } from '../../plugins/plugsched/src/vm/live-update';
 import { isPlugschedError } from '../../plugins/plugsched/src/util/errors';
-import { parseSoakArgs, SOAK_HELP, SoakUsageError, type SoakOptions } from './options';
+import { parseSoakArgs, soakCommandLine, SOAK_HELP, SoakUsageError, type SoakOptions } from './options';
 import { parseSoakConsole, renderSoak, soakClean, troubleCounts } from './report';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -119,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
     mkdirSync(dirname(keptLog), { recursive: true });
     writeFileSync(keptLog, run.console);
     const facts = parseSoakConsole(run.console);
-    const command = ['npm run soak', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ');
+    const command = soakCommandLine(argv);
     const cpu = cpus();
     const md = renderSoak(facts, {
       date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
