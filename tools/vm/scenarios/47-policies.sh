@@ -66,8 +66,9 @@ policies_behaviour() {
 	# on the deadline task's CPU the FIFO task stops at 75% and the CFS tasks get 0-3%, which says
 	# nothing of the throttle. Which CPU the deadline task takes is chance (where it was forked and
 	# exec'd); on 5.10 and 6.1 it then stays there (a lone deadline task is never pushed or pulled).
-	# On 6.12 it moves (each CPU's fair_server is a deadline entity too), but 6.12 charges it to
-	# the RT bandwidth only with RT_GROUP_SCHED, which Debian's config does not have.
+	# On 6.12 it was seen on another CPU from one phase to the next (each CPU's fair_server is a
+	# deadline entity too), but 6.12 charges it to the RT bandwidth only with RT_GROUP_SCHED,
+	# which Debian's config does not have: there either CPU measures the throttle.
 	dl_cpu=$(cut -d' ' -f39 /proc/$POL_DL/stat)
 	if [ "$dl_cpu" = 1 ]; then
 		rt_cpu=0; rt_cfs="$POL_OTHER $POL_IDLE $POL_GIDLE"
