@@ -24,7 +24,7 @@ import { requireTool, run } from '../util/run';
 import { chrootRoot, HOST_ROOT, type BuildRoot } from './root';
 
 export { HOST_ROOT, type BuildRoot } from './root';
-import { buildRootPackages, gccMajor, mmdebstrapBuildRootArgs, parseAptShow, type PinnedPackage } from './recipe';
+import { aptValidityOptions, buildRootPackages, gccMajor, mmdebstrapBuildRootArgs, parseAptShow, type PinnedPackage } from './recipe';
 
 /** The paths a build names: the store (sources, devel trees, ccache), the workspace and the temporary directory. */
 function defaultBinds(workspaceRoot: string): string[] {
@@ -85,7 +85,9 @@ export async function ensureBuildRoot(req: BuildRootRequest, log: Logger = defau
   const entry = await materialize(buildRootRecipe(suite, pins), async (dir) => {
     const tree = join(dir, 'root');
     log(`buildroot: making the ${suite} build root with mmdebstrap (${pins.map((p) => `${p.name} ${p.version}`).join(', ')}); once per suite and package set`);
-    const m = await run('mmdebstrap', mmdebstrapBuildRootArgs(suite, tree, sourcesList, pins, process.getuid?.() === 0), { env: { ...process.env, LC_ALL: 'C' } });
+    const dump = spawnSync('apt-config', ['dump'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+    const aptOptions = dump.status === 0 ? aptValidityOptions(dump.stdout) : [];
+    const m = await run('mmdebstrap', mmdebstrapBuildRootArgs(suite, tree, sourcesList, pins, process.getuid?.() === 0, aptOptions), { env: { ...process.env, LC_ALL: 'C' } });
     if (m.code !== 0)
       throw new PlugschedError(`mmdebstrap could not make the ${suite} build root for ${req.file}:\n${`${m.stdout}\n${m.stderr}`.trim().split('\n').slice(-12).join('\n')}\nCheck that "apt-get update" works on this machine (the root's sources are ${sourcesList}, made from the machine's own Debian sources).`);
     const q = spawnSync('chroot', [tree, 'dpkg-query', '-W', '-f', '${Package} ${Version} ${Architecture}\\n'], { encoding: 'utf8', maxBuffer: 16 << 20 });

@@ -76,8 +76,26 @@ export function shQuote(word: string): string {
  * suite's private sources list as the mirror (mmdebstrap copies a mirror file into the root's
  * sources.list), apt's downloads checked against the archive's keyring as usual.
  */
-export function mmdebstrapBuildRootArgs(suite: string, target: string, sourcesList: string, packages: PinnedPackage[], root = true): string[] {
-  return ['--variant=minbase', `--mode=${root ? 'root' : 'unshare'}`, '--format=directory', `--include=${packages.map((p) => `${p.name}=${p.version}`).join(',')}`, suite.replace(/-security$/, ''), target, sourcesList];
+export function mmdebstrapBuildRootArgs(suite: string, target: string, sourcesList: string, packages: PinnedPackage[], root = true, aptOptions: string[] = []): string[] {
+  return ['--variant=minbase', `--mode=${root ? 'root' : 'unshare'}`, '--format=directory', ...aptOptions.map((o) => `--aptopt=${o}`), `--include=${packages.map((p) => `${p.name}=${p.version}`).join(',')}`, suite.replace(/-security$/, ''), target, sourcesList];
+}
+
+/** The settings of the machine's apt that say how old a Release file may be, which mmdebstrap's apt must share. */
+export const APT_VALIDITY_OPTIONS = ['Acquire::Check-Valid-Until', 'Acquire::Check-Date'] as const;
+
+/**
+ * From `apt-config dump`'s text, the machine's own validity settings as apt options
+ * (`Acquire::Check-Valid-Until "false";`): mmdebstrap's apt reads none of /etc/apt, so an archive the
+ * machine reads with expired Release files (a snapshot; sid's Release is valid for a week) is read
+ * the same way in the root. Nothing when the machine keeps apt's defaults. Pure.
+ */
+export function aptValidityOptions(dump: string): string[] {
+  const out: string[] = [];
+  for (const key of APT_VALIDITY_OPTIONS) {
+    const m = new RegExp(`^${key.replace(/[.:-]/g, '\\$&')} "([^"]*)";$`, 'm').exec(dump);
+    if (m !== null) out.push(`${key} "${m[1]}";`);
+  }
+  return out;
 }
 
 /** The paths to bind into the root, sorted, without those inside another (a bind of the parent brings them). */
