@@ -60,6 +60,13 @@ do { \
  * compile-time error; context_switch() calls it. Read the header as the
  * kernel image does (its include guard keeps it that way).
  */
+/*
+ * That header pulls in linux/sched.h before core.c defines
+ * INSTANTIATE_EXPORTED_MIGRATE_DISABLE: define it for every unit, so that
+ * migrate_disable()/migrate_enable() are the exported functions everywhere
+ * (as for any module), and core.c still defines them.
+ */
+#define INSTANTIATE_EXPORTED_MIGRATE_DISABLE
 #include <linux/init.h>		/* first, as modules have it */
 #undef MODULE
 #include <asm/tlbflush.h>
