@@ -61,4 +61,17 @@ describe('Debian 7.2 cloud-amd64 (sid)', () => {
     expect(gcc?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(sid?.find((x) => x.name === 'gcc-16-plugin-dev')?.version).toBe('16.2.0-4');
   });
+
+  // single-threaded TCG, as for 6.12 (plugins/plugsched/docs/vm-test.md)
+  it(`${VARIANT} hot-installs into the real 7.2 kernel in QEMU and rolls back byte for byte`, () => {
+    const r = ws.nx(['run', `${VARIANT}:vm-test`, '--scenarios=live-update', '--tcg=single', '--output-style=stream']);
+    expect(r.code, r.out.slice(-4000)).toBe(0);
+    const j = JSON.parse(readFileSync(join(ws.dir, 'dist', 'schedulers', VARIANT, 'vm-test.json'), 'utf8'));
+    expect(j.pass).toBe(true);
+    expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback']);
+    expect(j.switches.join('\n')).toMatch(/installed the module's scheduler: 2 cpus, 1\d{3} threads, \d+ tasks moved/);
+    const log = readFileSync(join(ws.dir, 'dist', 'schedulers', VARIANT, 'vm-test.log'), 'utf8');
+    expect(log).toMatch(/Linux version 7\.2\.13\+deb14-cloud-amd64 .*gcc-16 \(Debian 16\.2\.0-4\)/);
+    expect(log).toMatch(/plugsched: (\d+) of \1 function entries restored byte for byte/);
+  }, 1_200_000);
 });

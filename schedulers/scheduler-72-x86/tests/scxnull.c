@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -75,13 +74,20 @@ static size_t extra(const struct btf_t *t)
 static void load_btf(void)
 {
 	int fd = open("/sys/kernel/btf/vmlinux", O_RDONLY);
-	struct stat st;
+	size_t len = 0, cap = 1 << 22;
 	char *p, *end;
+	ssize_t n;
 
-	if (fd < 0 || fstat(fd, &st))
+	if (fd < 0)
 		die("/sys/kernel/btf/vmlinux");
-	btf = malloc(st.st_size);
-	if (!btf || read(fd, btf, st.st_size) != st.st_size)
+	/* a sysfs binary file: read to its end, in pieces */
+	btf = malloc(cap);
+	while (btf && (n = read(fd, btf + len, cap - len)) > 0) {
+		len += n;
+		if (len == cap)
+			btf = realloc(btf, cap *= 2);
+	}
+	if (!btf || n < 0 || len < sizeof(struct btf_hdr))
 		die("reading /sys/kernel/btf/vmlinux");
 	close(fd);
 	hdr = (struct btf_hdr *)btf;
