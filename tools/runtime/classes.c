@@ -13,10 +13,13 @@
 
 /*
  * sched_ext (6.12) is a sixth class whose tasks live in BPF-owned queues that
- * the state rebuild cannot walk. Debian's 6.12 cloud config leaves it off.
+ * the state rebuild cannot walk. Debian's 6.12 cloud config leaves it off;
+ * sid's 7.2 has it: its table is replaced like the others, and a switch goes
+ * ahead only while no BPF scheduler is attached (scx-guard.c), when the class
+ * has no task of its own.
  */
 #ifdef CONFIG_SCHED_CLASS_EXT
-#error "plugsched-nx: kernels with CONFIG_SCHED_CLASS_EXT (sched_ext) are not supported yet"
+extern const struct sched_class shadow_ext_sched_class;
 #endif
 
 extern const struct sched_class shadow_stop_sched_class;
@@ -39,6 +42,9 @@ static struct plugsched_class plugsched_classes[] = {
 	{ "dl", &dl_sched_class, &shadow_dl_sched_class },
 	{ "rt", &rt_sched_class, &shadow_rt_sched_class },
 	{ "fair", &fair_sched_class, &shadow_fair_sched_class },
+#ifdef CONFIG_SCHED_CLASS_EXT
+	{ "ext", &ext_sched_class, &shadow_ext_sched_class },
+#endif
 	{ "idle", &idle_sched_class, &shadow_idle_sched_class },
 };
 

@@ -134,6 +134,9 @@ static int plugsched_stop_handler(void *data)
 		 * every one holds exactly what the switch expects.
 		 */
 		err = plugsched_verify_entries(s->install);
+		/* no BPF scheduler attached since the check before (scx-guard.c) */
+		if (!err)
+			err = plugsched_scx_check(s->install, true);
 		if (!err && plugsched_fault("verify"))
 			err = -EEXIST;
 		if (err)
@@ -308,6 +311,9 @@ static int __plugsched_switch(bool install)
 	int ret = 0, tries;
 	bool held = false;
 
+	ret = plugsched_scx_check(install, false);
+	if (ret)
+		return ret;
 	if (install) {
 		ret = plugsched_livepatch_check();
 		if (ret)
@@ -352,6 +358,9 @@ static int __plugsched_switch(bool install)
 		msleep(PLUGSCHED_RETRY_MS);
 	}
 	end = ktime_get_ns();
+	/* a BPF scheduler attached between the check above and stop_machine: say so */
+	if (ret == -EPERM)
+		plugsched_scx_check(install, false);
 	/* after a failed install or a rollback, no handler of ours stays on them */
 	if (install ? ret : !ret)
 		plugsched_ftrace_disarm();

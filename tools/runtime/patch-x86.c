@@ -29,6 +29,26 @@
 #endif
 #include <asm/insn.h>
 #include <asm/sync_core.h>
+
+/*
+ * Is there an endbr64 (or its sealed NOP) at addr? 7.x's is_endbr() takes
+ * the address, is not exported, and modules see no value test: compare
+ * with the encodings asm/ibt.h generates (endbr64, endbr32, and the 4-byte
+ * NOP "nopl -42(%rax)" that sealing writes).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+#ifdef CONFIG_X86_KERNEL_IBT
+static inline bool plugsched_endbr_value(u32 val)
+{
+	return val == 0xd6401f0f || (val & ~0x01000000U) == 0xfa1e0ff3;
+}
+#define plugsched_is_endbr(addr)	plugsched_endbr_value(*(u32 *)(addr))
+#else
+#define plugsched_is_endbr(addr)	false
+#endif
+#else
+#define plugsched_is_endbr(addr)	is_endbr(*(u32 *)(addr))
+#endif
 #include <asm/text-patching.h>
 
 /* the kernel's names (asm/text-patching.h), and the one it has none for */
@@ -59,7 +79,7 @@ static int plugsched_arch_prepare_patch(struct plugsched_patch *pp)
 	 * the NOP that sealing left there): indirect calls must still land on
 	 * it, so the jump goes after it.
 	 */
-	if (is_endbr(*(u32 *)addr))
+	if (plugsched_is_endbr(addr))
 		site += ENDBR_INSN_SIZE;
 	/* the ftrace site of the function, wherever in its entry it is */
 	ftrace_site = ftrace_location(addr);

@@ -19,6 +19,7 @@
  *   features.c     sched features carried over
  *   sympos.c       which same-named kernel symbols the module means (installer)
  *   handover.c     upgrade in one switch: taking over from the running build
+ *   scx-guard.c    no switch while a sched_ext BPF scheduler is attached
  *   control.c      install, rollback, sysfs, module init and exit
  */
 
@@ -50,6 +51,7 @@
 #include "requeue.c"
 #include "features.c"
 #include "sympos.c"
+#include "scx-guard.c"
 #include "handover.c"
 #include "nmi-test.c"
 #include "control.c"

@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { KernelConfig } from '../config/kernel-config';
 import { aptOptionsFor, suiteApt } from '../kernel/apt-suite';
 import { compilerFromConfig } from '../toolchain/toolchain';
@@ -24,7 +24,7 @@ import { requireTool, run } from '../util/run';
 import { chrootRoot, HOST_ROOT, type BuildRoot } from './root';
 
 export { HOST_ROOT, type BuildRoot } from './root';
-import { buildRootPackages, gccMajor, mmdebstrapBuildRootArgs, parseAptShow, type PinnedPackage } from './recipe';
+import { aptValidityOptions, buildRootPackages, develMappedBinds, gccMajor, mmdebstrapBuildRootArgs, parseAptShow, type MappedBind, type PinnedPackage } from './recipe';
 
 /** The paths a build names: the store (sources, devel trees, ccache), the workspace and the temporary directory. */
 function defaultBinds(workspaceRoot: string): string[] {
@@ -54,6 +54,8 @@ export interface BuildRootRequest {
   /** kernel.yaml's path, for messages. */
   file: string;
   workspaceRoot: string;
+  /** Directories the kernel's devel tree needs at other paths inside the root (recipe.ts develMappedBinds). */
+  mapped?: MappedBind[];
 }
 
 /** Does this kernel build in the host's toolchain (its suite is the machine's own, or none)? */
@@ -85,7 +87,9 @@ export async function ensureBuildRoot(req: BuildRootRequest, log: Logger = defau
   const entry = await materialize(buildRootRecipe(suite, pins), async (dir) => {
     const tree = join(dir, 'root');
     log(`buildroot: making the ${suite} build root with mmdebstrap (${pins.map((p) => `${p.name} ${p.version}`).join(', ')}); once per suite and package set`);
-    const m = await run('mmdebstrap', mmdebstrapBuildRootArgs(suite, tree, sourcesList, pins, process.getuid?.() === 0), { env: { ...process.env, LC_ALL: 'C' } });
+    const dump = spawnSync('apt-config', ['dump'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+    const aptOptions = dump.status === 0 ? aptValidityOptions(dump.stdout) : [];
+    const m = await run('mmdebstrap', mmdebstrapBuildRootArgs(suite, tree, sourcesList, pins, process.getuid?.() === 0, aptOptions), { env: { ...process.env, LC_ALL: 'C' } });
     if (m.code !== 0)
       throw new PlugschedError(`mmdebstrap could not make the ${suite} build root for ${req.file}:\n${`${m.stdout}\n${m.stderr}`.trim().split('\n').slice(-12).join('\n')}\nCheck that "apt-get update" works on this machine (the root's sources are ${sourcesList}, made from the machine's own Debian sources).`);
     const q = spawnSync('chroot', [tree, 'dpkg-query', '-W', '-f', '${Package} ${Version} ${Architecture}\\n'], { encoding: 'utf8', maxBuffer: 16 << 20 });
@@ -96,7 +100,7 @@ export async function ensureBuildRoot(req: BuildRootRequest, log: Logger = defau
     writeFileSync(join(dir, 'packages.txt'), `${q.stdout.trim().split('\n').sort().join('\n')}\n`);
     writeFileSync(join(dir, 'pins.json'), `${JSON.stringify(pins, null, 2)}\n`);
   }, log);
-  const root = chrootRoot(`${suite} ${entry.split('/').pop() ?? ''}`, join(entry, 'root'), defaultBinds(req.workspaceRoot));
+  const root = chrootRoot(`${suite} ${entry.split('/').pop() ?? ''}`, join(entry, 'root'), defaultBinds(req.workspaceRoot), req.mapped ?? []);
   if (!existsSync(join(root.dir, 'usr', 'bin', `gcc-${gccMajor(req.kernelCompiler, req.file)}`)))
     throw new PlugschedError(`The ${suite} build root ${entry} has no gcc-${gccMajor(req.kernelCompiler, req.file)}: remove that directory and run again.`);
   return root;
@@ -119,7 +123,10 @@ export function buildRootRequest(cfg: Pick<KernelConfig, 'suite' | 'file' | 'pac
   const kbuild = cfg.packages.find((p) => p.role === 'kbuild');
   if (kbuild === undefined && !usesHostToolchain(cfg.suite))
     throw new PlugschedError(`${cfg.file}: a kernel of suite "${cfg.suite}" is built in a build root of that suite, which installs the kernel's linux-kbuild package; field "packages" has none with role "kbuild". Regenerate the file with "nx g @plugsched/nx:kernel --suite=${cfg.suite}".`);
-  return { suite: cfg.suite, kernelCompiler: compilerFromConfig(readFileSync(configPath, 'utf8')), kbuild: kbuildOf(cfg), file: cfg.file, workspaceRoot };
+  // the devel tree's kbuild Makefile sits beside its .config
+  const makefile = join(dirname(configPath), 'Makefile');
+  const mapped = existsSync(makefile) ? develMappedBinds(dirname(configPath), readFileSync(makefile, 'utf8')) : [];
+  return { suite: cfg.suite, kernelCompiler: compilerFromConfig(readFileSync(configPath, 'utf8')), kbuild: kbuildOf(cfg), file: cfg.file, workspaceRoot, ...(mapped.length > 0 ? { mapped } : {}) };
 }
 
 /** The build root kernel `cfg` is compiled in (HOST_ROOT for the machine's own suite). */

@@ -6,6 +6,7 @@
  * does the side effects.
  */
 import { PlugschedError } from '../util/errors';
+import { dirname } from 'node:path';
 
 /**
  * What kbuild and the collector need besides the compiler (the kernel's kbuild package is added by
@@ -76,8 +77,43 @@ export function shQuote(word: string): string {
  * suite's private sources list as the mirror (mmdebstrap copies a mirror file into the root's
  * sources.list), apt's downloads checked against the archive's keyring as usual.
  */
-export function mmdebstrapBuildRootArgs(suite: string, target: string, sourcesList: string, packages: PinnedPackage[], root = true): string[] {
-  return ['--variant=minbase', `--mode=${root ? 'root' : 'unshare'}`, '--format=directory', `--include=${packages.map((p) => `${p.name}=${p.version}`).join(',')}`, suite.replace(/-security$/, ''), target, sourcesList];
+export function mmdebstrapBuildRootArgs(suite: string, target: string, sourcesList: string, packages: PinnedPackage[], root = true, aptOptions: string[] = []): string[] {
+  return ['--variant=minbase', `--mode=${root ? 'root' : 'unshare'}`, '--format=directory', ...aptOptions.map((o) => `--aptopt=${o}`), `--include=${packages.map((p) => `${p.name}=${p.version}`).join(',')}`, suite.replace(/-security$/, ''), target, sourcesList];
+}
+
+/** The settings of the machine's apt that say how old a Release file may be, which mmdebstrap's apt must share. */
+export const APT_VALIDITY_OPTIONS = ['Acquire::Check-Valid-Until', 'Acquire::Check-Date'] as const;
+
+/**
+ * From `apt-config dump`'s text, the machine's own validity settings as apt options
+ * (`Acquire::Check-Valid-Until "false";`): mmdebstrap's apt reads none of /etc/apt, so an archive the
+ * machine reads with expired Release files (a snapshot; sid's Release is valid for a week) is read
+ * the same way in the root. Nothing when the machine keeps apt's defaults. Pure.
+ */
+export function aptValidityOptions(dump: string): string[] {
+  const out: string[] = [];
+  for (const key of APT_VALIDITY_OPTIONS) {
+    const m = new RegExp(`^${key.replace(/[.:-]/g, '\\$&')} "([^"]*)";$`, 'm').exec(dump);
+    if (m !== null) out.push(`${key} "${m[1]}";`);
+  }
+  return out;
+}
+
+/** A directory reachable at another path inside the root (a symlink there): a path the kernel's own files name absolutely. */
+export interface MappedBind {
+  from: string;
+  at: string;
+}
+
+/**
+ * The paths a devel tree needs inside the root: sid's flavour headers Makefile (7.2) sets
+ * KBUILD_OUTPUT=/usr/src/linux-headers-<release>, which kbuild resolves (realpath) for an external
+ * module, so that path leads to the tree (`buildDir`, where the Makefile is). Nothing for a
+ * Makefile without an absolute KBUILD_OUTPUT. Pure: the Makefile's text in.
+ */
+export function develMappedBinds(buildDir: string, makefile: string): MappedBind[] {
+  const m = /^KBUILD_OUTPUT[ \t]*:?=[ \t]*(\/\S+)[ \t]*$/m.exec(makefile);
+  return m === null || m[1] === buildDir ? [] : [{ from: buildDir, at: m[1] }];
 }
 
 /** The paths to bind into the root, sorted, without those inside another (a bind of the parent brings them). */
@@ -97,13 +133,24 @@ export function rootEnv(env: Record<string, string> = {}): string[] {
  * away with the process, nothing is left mounted), /dev and /proc, each of `binds` at its own path
  * (so every path a build names is the same inside and out), then chroot with a clean environment.
  */
-export function inRootCommand(dir: string, binds: string[], cmd: string, args: string[], env: Record<string, string> = {}): string[] {
+export function inRootCommand(dir: string, binds: string[], cmd: string, args: string[], env: Record<string, string> = {}, mapped: MappedBind[] = []): string[] {
   const script = [
     'set -e',
     `r=${shQuote(dir)}`,
     'mount --rbind /dev "$r/dev"',
     'mount -t proc proc "$r/proc"',
     ...bindPaths(binds).map((p) => `mkdir -p "$r"${shQuote(p)} && mount --bind ${shQuote(p)} "$r"${shQuote(p)}`),
+    ...mapped.flatMap((m) => {
+      // a symlink, not a bind: kbuild resolves the path (realpath) and must find the tree where make
+      // runs (-C), or it writes the module's objects into the tree. It lives on a tmpfs over its
+      // directory, holding copies of what the root has there, so the root itself is not changed.
+      const dir = shQuote(dirname(m.at));
+      return [
+        `t=$(mktemp -d) && mkdir -p "$r"${dir} && cp -a "$r"${dir}/. "$t"/`,
+        `mount -t tmpfs tmpfs "$r"${dir} && cp -a "$t"/. "$r"${dir}/ && rm -rf "$t"`,
+        `ln -sfn ${shQuote(m.from)} "$r"${shQuote(m.at)}`,
+      ];
+    }),
     `exec chroot "$r" /usr/bin/env -i ${rootEnv(env).map(shQuote).join(' ')} ${[cmd, ...args].map(shQuote).join(' ')}`,
   ].join('\n');
   return ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script];

@@ -3,7 +3,7 @@ import type { SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { haveTool, run, type RunResult } from '../util/run';
-import { inRootCommand } from './recipe';
+import { inRootCommand, type MappedBind } from './recipe';
 
 export interface BuildRoot {
   /** "host", or "<suite> <store key>". */
@@ -28,12 +28,12 @@ export const HOST_ROOT: BuildRoot = {
 };
 
 /** A build root made at `dir` (a store entry). */
-export function chrootRoot(name: string, dir: string, binds: string[]): BuildRoot {
+export function chrootRoot(name: string, dir: string, binds: string[], mapped: MappedBind[] = []): BuildRoot {
   return {
     name,
     dir,
     run: (cmd, args, opts = {}) => {
-      const [c, ...a] = inRootCommand(dir, binds, cmd, args, opts.env);
+      const [c, ...a] = inRootCommand(dir, binds, cmd, args, opts.env, mapped);
       return run(c, a, { onLine: opts.onLine });
     },
     haveTool: (tool) => ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin'].some((d) => existsSync(join(dir, d, tool))),

@@ -246,18 +246,20 @@ export function extractTree(input: ExtractInput): ExtractResult {
     if (redirects[i].name === redirects[i - 1].name && !redirects[i].fromMacro)
       problems.push(`${redirects[i].name} is redirected in both ${redirects[i - 1].file} and ${redirects[i].file}: the module can name only one kernel copy of it; keep one of them out of the interfaces`);
 
-  const emit = (rel: string, text: string) => {
+  const emit = (rel: string, text: string, encoding: BufferEncoding = 'utf8') => {
     const dest = join(outDir, rel);
     mkdirSync(dirname(dest), { recursive: true });
-    writeFileSync(dest, text);
+    writeFileSync(dest, text, encoding);
     written.add(rel);
   };
 
   // 1. Every file of kernel/sched, edited where the boundary says so.
-  const schedFiles = readdirSync(join(sourceTree, SCHED_DIR)).filter((f) => /\.[ch]$/.test(f)).sort();
+  // and those of its folders (7.2 keeps sched_ext in kernel/sched/ext/); none before 7.2
+  const schedFiles = (readdirSync(join(sourceTree, SCHED_DIR), { recursive: true }) as string[]).filter((f) => /\.[ch]$/.test(f) && !f.startsWith('plugsched/')).sort();
   for (const name of schedFiles) {
     const rel = `${SCHED_DIR}/${name}`;
-    const text = readFileSync(join(sourceTree, rel), 'utf8');
+    // one character per byte: the compiler's offsets are byte offsets (7.2's ext/ext.c has UTF-8 in comments)
+    const text = readFileSync(join(sourceTree, rel), 'latin1');
     const inBoundary = modFiles.has(rel);
     const fns = (fnsByFile.get(rel) ?? []).map((f) => {
       let action = inBoundary ? (actions.get(key(f.name, f.file)) ?? (f.init ? 'delete' : 'keep')) : sidecars.has(key(f.name, f.file)) ? 'interface' : outsideFunctionAction(f, input.inVmlinux(f.name, f.file));
@@ -280,13 +282,17 @@ export function extractTree(input: ExtractInput): ExtractResult {
     let out = applyEdits(text, plan.edits);
     // The module reuses the kernel's syscall trace events instead of registering a second set.
     if (units.some((u) => u.unit === rel)) out = `/* plugsched: syscall trace events stay the kernel's */\n#undef CONFIG_FTRACE_SYSCALLS\n${out}`;
-    if (hasRuntime && (inBoundary || redirectedIn.has(rel))) out += fileRedirectBlock(rel, redirectedIn.get(rel) ?? []);
+    if (hasRuntime && (inBoundary || redirectedIn.has(rel))) {
+      // a file in a folder of kernel/sched (ext/ext.c) finds plugsched/ one level up
+      const up = '../'.repeat(rel.split('/').length - 3);
+      out += fileRedirectBlock(rel, redirectedIn.get(rel) ?? []).replace('#include "plugsched/', `#include "${up}plugsched/`);
+    }
     if (hasRuntime && rel === `${SCHED_DIR}/core.c`) {
       const sb = springboardEdit(out);
       if (sb.problem !== null) problems.push(sb.problem);
       out = `${sb.text}\n/* The live-update runtime works inside core.c's translation unit. */\n#include "plugsched/runtime.c"\n`;
     }
-    emit(rel, out);
+    emit(rel, out, 'latin1');
   }
 
   // 2. Private headers the scheduler includes by relative path (../workqueue_internal.h, ...), recursively.

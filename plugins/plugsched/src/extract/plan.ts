@@ -54,6 +54,9 @@ export const FROZEN_SIGNATURE = (kind: 'INTERFACE' | 'CALLBACK', name: string) =
 /** File-scope macro invocations that only make sense in the kernel image (init-time registration). */
 const INIT_ONLY_ITEM = /^(?:early_initcall|core_initcall|postcore_initcall|arch_initcall|subsys_initcall|fs_initcall|device_initcall|late_initcall|pure_initcall|__initcall|early_param|__setup|core_param|module_init|module_exit)\s*\(/;
 
+/** BTF id lists and sets (BTF_KFUNCS_START(...) BTF_ID_FLAGS(...) ...): assembler data, never a C declaration. */
+const BTF_ITEM = /^BTF_\w+\s*\(/;
+
 /** A definition's header as a plain external declaration: no static, inline or comments. */
 export function functionHeader(text: string, start: number, bodyStart: number): string {
   return text
@@ -161,13 +164,16 @@ function planVariable(text: string, items: CItem[], site: VariableSite, action: 
   if (action === 'delete') {
     edits.push({ start: item.start, end: removalEnd(text, item), text: '', why });
   } else if (action === 'extern') {
+    // BTF id lists and sets (BTF_KFUNCS_START, 7.2's sched_ext kfuncs) are assembler data the kernel
+    // registered at boot; the module's copy is never registered: it keeps it, unshared.
+    if (BTF_ITEM.test(itemText)) return;
     const r = externDeclaration(itemText, site.name);
     if (r.ok) {
       edits.push({ start: item.start, end: item.end, text: r.text, why });
       shared.push(site.name);
       // its forward declarations (tentative definitions) must not define a copy either
       for (const it of items) {
-        if (it === item || it.kind !== 'code' || it.bodyStart !== undefined) continue;
+        if (it === item || it.kind !== 'code' || it.bodyStart !== undefined || BTF_ITEM.test(text.slice(it.start, it.end))) continue;
         const decl = tentativeToExtern(text.slice(it.start, it.end), site.name);
         if (decl !== null) edits.push({ start: it.start, end: it.end, text: decl, why: `declare ${site.name}` });
       }

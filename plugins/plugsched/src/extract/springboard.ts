@@ -24,7 +24,16 @@ export interface ScheduleFrame {
   localSize: number;
   /** Where the canary lives, relative to %rbp (negative), or null without a canary. */
   canaryOffset: number | null;
+  /**
+   * A prologue without pushes (gcc 16, Debian's 7.2): the callee-saved registers live in frame
+   * slots, register -> offset from %rbp (negative), as the tail after the switch restores them.
+   */
+  saves?: Record<string, number>;
 }
+
+const CALLEE_SAVED = ['rbx', 'r12', 'r13', 'r14', 'r15'];
+/** Without the disassembler's trailing "# address <symbol>" comment. */
+const code = (text: string) => text.replace(/\s*#.*$/, '');
 
 interface Insn {
   addr: number;
@@ -65,7 +74,8 @@ export function parsePrologue(allInsns: Insn[], what: string): Omit<ScheduleFram
   if (localSize < 0) throw new PlugschedError(`${what}: no "sub $N,%rsp" in its prologue; cannot tell the frame's size.`);
   let canaryOffset: number | null = null;
   for (let k = i; k < insns.length - 1 && k < i + 20; k++) {
-    const load = /^mov %gs:0x28,%(\w+)$/.exec(insns[k].text);
+    // %gs:0x28, or since 6.14 the per-CPU __stack_chk_guard (%gs:sym(%rip))
+    const load = /^mov %gs:(?:0x28|-?0x[0-9a-f]+\(%rip\)),%(\w+)$/.exec(code(insns[k].text));
     if (!load) continue;
     const store = new RegExp(`^mov %${load[1]},-0x([0-9a-f]+)\\(%rbp\\)$`).exec(insns[k + 1].text);
     if (store) canaryOffset = -hex(store[1]);
@@ -82,8 +92,8 @@ export function parseKernelSchedule(disasm: string): ScheduleFrame {
   const call = insns.findIndex((x) => /^call [0-9a-f]+ <__switch_to_asm>$/.test(x.text));
   if (call < 0) throw new PlugschedError(`${what} has no direct "call __switch_to_asm"; this kernel's context switch is not supported by the springboard.`);
   if (insns.filter((x) => /<__switch_to_asm>$/.test(x.text)).length !== 1) throw new PlugschedError(`${what} calls __switch_to_asm more than once; the springboard needs a single switch point.`);
-  checkTail(insns, call + 1, prologue, what);
-  return { switchOffset: insns[call].addr - insns[0].addr, ...prologue };
+  const saves = checkTail(insns, call + 1, prologue, what);
+  return { switchOffset: insns[call].addr - insns[0].addr, ...prologue, ...(prologue.pushes.length === 0 ? { saves } : {}) };
 }
 
 /** The 64-bit register an operand register names (%eax -> rax, %r12d -> r12, %dil -> rdi), or null. */
@@ -138,8 +148,11 @@ const WRITES_ONLY = /^(mov[a-z]*|lea[a-z]?|set[a-z]+|cltq|cqto)$/;
  * callee-saved registers, restored by pops in the prologue's reverse order before it returns.
  * Branches inside __schedule are followed (5.10 runs the queued balance callbacks out of line).
  */
-export function checkTail(insns: Insn[], from: number, prologue: Omit<ScheduleFrame, 'switchOffset'>, what: string): void {
+export function checkTail(insns: Insn[], from: number, prologue: Omit<ScheduleFrame, 'switchOffset'>, what: string): Record<string, number> {
   const popOrder = [...prologue.pushes].reverse();
+  // a frame without pushes (gcc 16): callee-saved registers come back from their slots, then leave
+  const slotted = prologue.pushes.length === 0;
+  const saves: Record<string, number> = {};
   const index = new Map(insns.map((x, i) => [x.addr, i] as const));
   const seen = new Set<string>();
   const work: { i: number; defined: Set<string>; pops: number }[] = [{ i: from, defined: new Set(['rax', 'rsp', 'rbp']), pops: 0 }];
@@ -153,16 +166,17 @@ export function checkTail(insns: Insn[], from: number, prologue: Omit<ScheduleFr
       if (seen.size > 20000) throw new PlugschedError(`${what}: the code after its switch point has too many paths to check.`);
       const insn = insns[st.i];
       if (insn === undefined) throw new PlugschedError(`${what}: the code after its switch point does not restore the registers its prologue saved (${prologue.pushes.join(', ')}).`);
-      const t = insn.text;
+      const t = code(insn.text);
       const branch = /^(j[a-z]+) ([0-9a-f]+) <__schedule\+0x[0-9a-f]+>$/.exec(t);
-      if (t === 'ret' || /^jmp [0-9a-f]+ <__x86_return_thunk>$/.test(t)) {
+      // the return thunk, also by its position-independent alias (__pi_, 7.2)
+      if (t === 'ret' || /^jmp [0-9a-f]+ <(?:__pi_)?__x86_return_thunk>$/.test(t)) {
         if (st.pops !== popOrder.length + 1) throw new PlugschedError(`${what}: the code after its switch point does not restore the registers its prologue saved (${prologue.pushes.join(', ')}).`);
         break;
       }
       if (/^call [0-9a-f]+ <__stack_chk_fail>$/.test(t)) break;
       if (branch) {
         // the canary check's failure branch goes to __stack_chk_fail, which does not return
-        if (branch[1] !== 'jmp' && /^sub %gs:0x28,%\w+$/.test(insns[st.i - 1]?.text ?? '')) {
+        if (branch[1] !== 'jmp' && /^sub %gs:(?:0x28|-?0x[0-9a-f]+\(%rip\)),%\w+$/.test(code(insns[st.i - 1]?.text ?? ''))) {
           st.i++;
           continue;
         }
@@ -173,6 +187,22 @@ export function checkTail(insns: Insn[], from: number, prologue: Omit<ScheduleFr
           continue;
         }
         work.push({ i: target, defined: new Set(st.defined), pops: st.pops });
+        st.i++;
+        continue;
+      }
+      const restore = slotted ? /^mov -0x([0-9a-f]+)\(%rbp\),%(r\w+)$/.exec(t) : null;
+      if (restore && CALLEE_SAVED.includes(restore[2])) {
+        const slot = -hex(restore[1]);
+        if (saves[restore[2]] !== undefined && saves[restore[2]] !== slot) throw unsupported(t);
+        saves[restore[2]] = slot;
+        st.defined.add(restore[2]);
+        st.i++;
+        continue;
+      }
+      if (slotted && t === 'leave') {
+        if (st.pops !== 0) throw unsupported(t);
+        st.pops++;
+        st.defined.add('rbp');
         st.i++;
         continue;
       }
@@ -211,10 +241,13 @@ export function checkTail(insns: Insn[], from: number, prologue: Omit<ScheduleFr
       st.i++;
     }
   }
+  return saves;
 }
 
 const HEADER_PUSHES = 'PLUGSCHED_SCHEDULE_PUSHES';
 const HEADER_CANARY = 'PLUGSCHED_CANARY_OFFSET';
+const HEADER_SAVES = 'PLUGSCHED_SCHEDULE_SAVES';
+const savesText = (saves: Record<string, number>) => Object.keys(saves).sort().map((r) => `${r}@-0x${(-saves[r]).toString(16)}`).join(' ');
 
 export function springboardLayoutHeader(f: ScheduleFrame): string {
   return [
@@ -226,27 +259,62 @@ export function springboardLayoutHeader(f: ScheduleFrame): string {
     `/* checked against the module's __schedule after the build */`,
     `#define ${HEADER_PUSHES} "${f.pushes.join(' ')}"`,
     `#define ${HEADER_CANARY} ${f.canaryOffset === null ? 'none' : `-0x${(-f.canaryOffset).toString(16)}`}`,
+    ...(f.saves !== undefined ? [`#define ${HEADER_SAVES} "${savesText(f.saves)}"`] : []),
     '#endif',
     '',
   ].join('\n');
 }
 
 /** The parts of springboard-layout.h the module check needs. */
-export function readLayoutHeader(text: string): { pushes: string[]; canaryOffset: number | null } | null {
+export function readLayoutHeader(text: string): { pushes: string[]; canaryOffset: number | null; saves?: Record<string, number> } | null {
   const pushes = new RegExp(`#define ${HEADER_PUSHES} "([^"]*)"`).exec(text);
   const canary = new RegExp(`#define ${HEADER_CANARY} (none|-0x[0-9a-f]+)`).exec(text);
   if (!pushes || !canary) return null;
-  return { pushes: pushes[1].split(' ').filter(Boolean), canaryOffset: canary[1] === 'none' ? null : -hex(canary[1].slice(3)) };
+  const saves = new RegExp(`#define ${HEADER_SAVES} "([^"]*)"`).exec(text);
+  const base = { pushes: pushes[1].split(' ').filter(Boolean), canaryOffset: canary[1] === 'none' ? null : -hex(canary[1].slice(3)) };
+  if (!saves) return base;
+  const map: Record<string, number> = {};
+  for (const w of saves[1].split(' ').filter(Boolean)) {
+    const [r, off] = w.split('@');
+    map[r] = -hex(off.slice(3));
+  }
+  return { ...base, saves: map };
+}
+
+/**
+ * A frame without pushes: the module's __schedule must keep each register the kernel's tail restores
+ * in the kernel's slot (it stores it there, and its own epilogue restores it from there) and keep no
+ * other callee-saved register in those slots.
+ */
+function checkSlots(kernel: Record<string, number>, insns: Insn[]): string[] {
+  const problems: string[] = [];
+  const stores = new Map<string, Set<number>>();
+  const restores = new Map<number, Set<string>>();
+  for (const x of insns) {
+    const t = code(x.text);
+    const st = /^mov %(r\w+),-0x([0-9a-f]+)\(%rbp\)$/.exec(t);
+    if (st && CALLEE_SAVED.includes(st[1])) stores.set(st[1], (stores.get(st[1]) ?? new Set()).add(-hex(st[2])));
+    const ld = /^mov -0x([0-9a-f]+)\(%rbp\),%(r\w+)$/.exec(t);
+    if (ld && CALLEE_SAVED.includes(ld[2])) restores.set(-hex(ld[1]), (restores.get(-hex(ld[1])) ?? new Set()).add(ld[2]));
+  }
+  const slot = (n: number) => `-0x${(-n).toString(16)}(%rbp)`;
+  for (const [reg, off] of Object.entries(kernel)) {
+    if (!stores.get(reg)?.has(off)) problems.push(`it does not keep %${reg} at ${slot(off)}, where the kernel's tail restores it from`);
+    const other = [...(restores.get(off) ?? [])].filter((r) => r !== reg);
+    if (other.length > 0) problems.push(`it restores ${other.map((r) => `%${r}`).join(', ')} from ${slot(off)}, the kernel's slot of %${reg}`);
+  }
+  return problems;
 }
 
 /** Problems that would make the springboard unsound for this module's __schedule (empty when sound). */
-export function checkModuleSchedule(kernel: { pushes: string[]; canaryOffset: number | null }, moduleDisasm: string): string[] {
+export function checkModuleSchedule(kernel: { pushes: string[]; canaryOffset: number | null; saves?: Record<string, number> }, moduleDisasm: string): string[] {
   const m = parsePrologue(parseObjdump(moduleDisasm), "The module's __schedule (__mod___schedule)");
   const problems: string[] = [];
   if (m.pushes.join(' ') !== kernel.pushes.join(' '))
     problems.push(`it saves ${m.pushes.join(', ') || 'no registers'} where the kernel's __schedule saves ${kernel.pushes.join(', ')}`);
   if (m.canaryOffset !== kernel.canaryOffset)
     problems.push(`its stack canary is at ${m.canaryOffset === null ? 'no slot' : `${m.canaryOffset}(%rbp)`} where the kernel's tail checks ${kernel.canaryOffset === null ? 'none' : `${kernel.canaryOffset}(%rbp)`}`);
+  if (kernel.saves !== undefined) problems.push(...checkSlots(kernel.saves, parseObjdump(moduleDisasm)));
   return problems;
 }
 

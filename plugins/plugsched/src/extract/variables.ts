@@ -60,7 +60,8 @@ export type ExternResult = { ok: true; text: string } | { ok: false; why: string
  */
 export function externDeclaration(item: string, name: string): ExternResult {
   const text = item.trim().replace(/;$/, '').trim();
-  const macro = /^(?:static\s+)?([A-Z_][A-Z0-9_]*)\s*\(([\s\S]*)\)\s*(?:=[\s\S]*)?$/.exec(text);
+  // "static __maybe_unused DEFINE_MUTEX(uclamp_mutex)" (7.2) too
+  const macro = /^(?:static\s+)?(?:__maybe_unused\s+)?([A-Z_][A-Z0-9_]*)\s*\(([\s\S]*)\)\s*(?:=[\s\S]*)?$/.exec(text);
   if (macro && /^[A-Z_0-9]+$/.test(macro[1])) {
     const [, m, rawArgs] = macro;
     const args = splitArgs(rawArgs);

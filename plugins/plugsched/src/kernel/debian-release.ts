@@ -162,8 +162,10 @@ export function resolveDebianKernel(q: KernelQuery, apt: AptFacts): ResolvedKern
     }
   }
   if (!kbuild) throw cannot(q, apt, `${headers.name} names no linux-kbuild package among its dependencies (${headers.depends})`);
-  const image = apt.show(`linux-image-${release}-unsigned`, v) ?? apt.show(`linux-image-${release}`, v);
-  if (!image) throw cannot(q, apt, `neither linux-image-${release}-unsigned nor linux-image-${release} exists at ${v}`);
+  // sid (2026) splits the image: linux-image-<release> is then an empty package depending on
+  // linux-binary-<release>, which holds the vmlinuz (in /usr/lib/modules/<release>/).
+  const image = apt.show(`linux-image-${release}-unsigned`, v) ?? apt.show(`linux-binary-${release}`, v) ?? apt.show(`linux-image-${release}`, v);
+  if (!image) throw cannot(q, apt, `none of linux-image-${release}-unsigned, linux-binary-${release} and linux-image-${release} exists at ${v}`);
   add('image', image);
   add('debug', record(apt, q, `linux-image-${release}-dbg`, v, 'the debug vmlinux the boundary analysis reads'));
   return { line, version: v, release, flavour: q.flavour, arch: q.arch, suite: apt.suite(source.name, v), packages };

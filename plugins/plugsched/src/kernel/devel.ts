@@ -45,8 +45,9 @@ export interface DevelTree {
 }
 
 /** Only what modules and the boundary need from each package (the debug package is 1.7 GB unpacked). */
-function debMembers(role: PackageRole): string[] {
-  if (role === 'image') return ['./boot/*'];
+function debMembers(role: PackageRole, name: string): string[] {
+  // sid's split image package (linux-binary-<release>) keeps the vmlinuz beside the modules
+  if (role === 'image') return name.startsWith('linux-binary-') ? ['./usr/lib/modules/*/vmlinuz'] : ['./boot/*'];
   if (role === 'debug') return ['./usr/lib/debug/boot/*', './usr/lib/debug/vmlinux-*', './usr/lib/debug/lib/modules/*/vmlinux'];
   return [];
 }
@@ -82,7 +83,7 @@ function firstExisting(root: string, candidates: string[]): string | null {
 export function locateDevel(root: string, release: string): Omit<DevelManifest, 'kernel' | 'store' | 'packages' | 'release' | 'compiler' | 'arch'> & { missing: string[] } {
   const buildDir = firstExisting(root, [`usr/src/linux-headers-${release}`, `usr/src/kernels/${release}`]);
   const vmlinux = firstExisting(root, [`usr/lib/debug/boot/vmlinux-${release}`, `usr/lib/debug/lib/modules/${release}/vmlinux`]);
-  const vmlinuz = firstExisting(root, [`boot/vmlinuz-${release}`, `lib/modules/${release}/vmlinuz`, `boot/Image-${release}`]);
+  const vmlinuz = firstExisting(root, [`boot/vmlinuz-${release}`, `lib/modules/${release}/vmlinuz`, `usr/lib/modules/${release}/vmlinuz`, `boot/Image-${release}`]);
   const config = firstExisting(root, [`boot/config-${release}`, ...(buildDir ? [`${buildDir}/.config`] : [])]);
   const maps = [`usr/lib/debug/boot/System.map-${release}`, ...(buildDir ? [`${buildDir}/System.map`] : []), `boot/System.map-${release}`, 'System.map'];
   const systemMap = maps.find((m) => existsSync(join(root, m)) && isRealSystemMap(readFileSync(join(root, m), 'utf8'))) ?? null;
@@ -100,7 +101,7 @@ async function buildDevel(cfg: KernelConfig, pkgs: FetchedPackage[], entry: stri
     if (p.fileName.endsWith('.deb')) {
       // Debian's debug package: its System.map and vmlinux lead the archive; stop reading there
       const first = p.role === 'debug' ? [`./usr/lib/debug/boot/System.map-${cfg.release}`, `./usr/lib/debug/boot/vmlinux-${cfg.release}`] : [];
-      if (first.length === 0 || !(await unpackDebFirst(p.path, root, first, log))) await unpackDeb(p.path, root, debMembers(p.role), log);
+      if (first.length === 0 || !(await unpackDebFirst(p.path, root, first, log))) await unpackDeb(p.path, root, debMembers(p.role, p.name), log);
     }
     else await unpackRpm(p.path, root, log);
   }

@@ -123,7 +123,10 @@ export async function buildModule(o: BuildModuleOptions): Promise<void> {
     o.log(`module: make -C <devel tree> M=kernel/sched modules (${o.scheduler.name} for ${o.devel.kernelRelease}, module ${name})`);
     const root = o.kernel === undefined ? HOST_ROOT : await kernelBuildRoot(o.kernel, o.devel.config, o.log);
     const cc = await compilerArgs(o.devel, root);
-    const r = await root.run('make', ['-C', o.devel.buildDir, `M=${dir}`, ...cc.args, `-j${o.jobs ?? 2}`, 'KBUILD_MODPOST_WARN=1', `KCFLAGS=${prefixMap}`, 'KBUILD_BUILD_TIMESTAMP=', 'modules'], { env: cc.env });
+    // In a suite's build root the module gets no BTF of its own: sid's pahole (7.2) crashes on it
+    // (exit 139 in gen-btf.sh), and BPF programs see the kernel's types, not the module's.
+    const btf = root === HOST_ROOT ? [] : ['CONFIG_DEBUG_INFO_BTF_MODULES='];
+    const r = await root.run('make', ['-C', o.devel.buildDir, `M=${dir}`, ...cc.args, `-j${o.jobs ?? 2}`, 'KBUILD_MODPOST_WARN=1', `KCFLAGS=${prefixMap}`, 'KBUILD_BUILD_TIMESTAMP=', ...btf, 'modules'], { env: cc.env });
     if (r.code !== 0) {
       const errors = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /error|Error/.test(l)).slice(0, 15).join('\n');
       throw new PlugschedError(`Building scheduler.ko for ${o.scheduler.name} failed:\n${errors || r.stderr.split('\n').slice(-15).join('\n')}\nThe variant's patches (${o.scheduler.patches.length}) are the usual cause: check them against dist/schedulers/${o.scheduler.name}/src.`);

@@ -49,7 +49,16 @@ export function boundaryFiles(v: [number, number]): FileEntry[] {
   const files = [...COMMON_FILES];
   if (atLeast(v, 5, 18)) files.push({ path: 'kernel/sched/smp.h', reason: 'declarations shared with kernel/smp.c' });
   if (atLeast(v, 6, 10)) files.push({ path: 'kernel/sched/syscalls.c', reason: 'sched_setscheduler, nice, affinity and yield (moved out of core.c in 6.10)' });
-  if (atLeast(v, 6, 12)) {
+  if (atLeast(v, 7, 2)) {
+    // 7.2 keeps sched_ext in a folder of its own (build_policy.c includes every file of it); the
+    // lines between 6.12 and 7.2 are not verified.
+    files.push({ path: 'kernel/sched/ext/ext.c', reason: 'sched_ext, the sixth class (compiled out when CONFIG_SCHED_CLASS_EXT is off)' });
+    files.push({ path: 'kernel/sched/ext/idle.c', reason: "sched_ext's built-in idle CPU selection" });
+    files.push({ path: 'kernel/sched/ext/cid.c', reason: "sched_ext's CPU ids for BPF schedulers" });
+    files.push({ path: 'kernel/sched/ext/arena.c', reason: "sched_ext's BPF arena helpers" });
+    for (const h of ['ext.h', 'types.h', 'internal.h', 'cid.h', 'arena.h', 'idle.h'])
+      files.push({ path: `kernel/sched/ext/${h}`, reason: h === 'ext.h' ? 'sched_ext hooks that sched.h includes' : 'sched_ext internals that its files include' });
+  } else if (atLeast(v, 6, 12)) {
     files.push({ path: 'kernel/sched/ext.c', reason: 'sched_ext, the sixth class (compiled out when CONFIG_SCHED_CLASS_EXT is off)' });
     files.push({ path: 'kernel/sched/ext.h', reason: 'sched_ext hooks that sched.h includes' });
   }
