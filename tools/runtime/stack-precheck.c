@@ -65,6 +65,14 @@ static unsigned long plugsched_switches(const struct task_struct *p)
  * must still be on the task list. When not, the walk stops there; the tasks
  * after p have no record and are walked under stop_machine, like any task
  * that appeared since.
+ *
+ * Stops there means leaves both loops of for_each_process_thread() (a goto,
+ * as the hung-task detector does): a break leaves only the inner one, and
+ * the outer one then goes on through g->tasks.next from a g that left the
+ * task list while the read side was open, whose last reference may be the
+ * one dropped here. The next g is then freed memory, and the next break's
+ * get_task_struct(g) adds to a count of 0 (issue #16: a multi-threaded
+ * leader of the fork storm, at the walk's first break, n = 64).
  */
 static bool plugsched_precheck_break(struct task_struct *g, struct task_struct *p)
 {
@@ -238,10 +246,11 @@ static int plugsched_precheck_stacks(bool install, struct task_struct *initiator
 		unsigned long switches, at = 0;
 		int busy;
 
+		/* goto, not break: for_each_process_thread() is two loops */
 		if (n == cap ||
 		    (n && n % PLUGSCHED_PRECHECK_BATCH == 0 && !plugsched_precheck_break(g, p))) {
 			plugsched_seen_whole = false;
-			break;
+			goto out;
 		}
 		s = &plugsched_seen[n++];
 		*s = (struct plugsched_seen){ .task = p, .start_time = p->start_time };
@@ -269,13 +278,17 @@ static int plugsched_precheck_stacks(bool install, struct task_struct *initiator
 			strscpy(comm, p->comm, TASK_COMM_LEN);
 			*where = at;
 			ret = -EBUSY;
-			break;
+			goto out;
 		}
 		s->switches = switches;
 		s->clean = true;
 		plugsched_nr_clean++;
 	}
+out:
 	rcu_read_unlock();
+	if (!ret && !plugsched_seen_whole)
+		pr_info("stack check: the walk before stop_machine stopped after %u tasks (%s): under stop_machine every task is looked up\n",
+			n, n == cap ? "more tasks than room" : "a task it stood on went away");
 	if (ret) {
 		plugsched_free_seen();
 		return ret;
