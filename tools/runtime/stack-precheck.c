@@ -22,6 +22,7 @@
  * walk. The start time tells a freed and reused task_struct from the task
  * that was walked.
  */
+#include <linux/delay.h>
 #include <linux/sort.h>
 
 struct plugsched_seen {
@@ -57,6 +58,25 @@ static unsigned long plugsched_switches(const struct task_struct *p)
 #define PLUGSCHED_PRECHECK_BATCH	64
 
 /*
+ * Test hook: sleep this long at each break of the walk before stop_machine,
+ * so that tasks of a fork storm die while the walk stands on them and the
+ * walk's stop (below) is taken. 0, the default, in production.
+ */
+static unsigned int precheck_break_us;
+module_param(precheck_break_us, uint, 0600);
+MODULE_PARM_DESC(precheck_break_us, "test hook: microseconds to sleep at each break of the walk before stop_machine (the walk stops when the task it stood on went away)");
+
+/* Process context, under rcu_read_lock: debug_refs' reference on p, or a report. */
+static bool plugsched_get_checked(struct task_struct *p, const char *what)
+{
+	if (refcount_inc_not_zero(&p->usage))
+		return true;
+	pr_warn_ratelimited("stack check: the walk before stop_machine reached a %s with no reference left: pid %d exit_state %d flags %#x\n",
+			    what, READ_ONCE(p->pid), READ_ONCE(p->exit_state), READ_ONCE(p->flags));
+	return false;
+}
+
+/*
  * Leave the RCU read side for a moment, as the hung-task detector's scan
  * does, so that a task waiting for this CPU gets it: a kernel with voluntary
  * preemption (Debian's) would otherwise let a SCHED_FIFO task wait for the
@@ -76,11 +96,21 @@ static unsigned long plugsched_switches(const struct task_struct *p)
  */
 static bool plugsched_precheck_break(struct task_struct *g, struct task_struct *p)
 {
+	unsigned int delay_us = READ_ONCE(precheck_break_us);
 	bool can_go_on;
 
-	get_task_struct(g);
-	get_task_struct(p);
+	if (!READ_ONCE(debug_refs)) {
+		get_task_struct(g);
+		get_task_struct(p);
+	} else if (!plugsched_get_checked(g, "leader")) {
+		return false;
+	} else if (!plugsched_get_checked(p, "thread")) {
+		put_task_struct(g);
+		return false;
+	}
 	rcu_read_unlock();
+	if (delay_us)
+		usleep_range(delay_us, delay_us + delay_us / 4 + 1);
 	cond_resched();
 	rcu_read_lock();
 	can_go_on = pid_alive(g) && pid_alive(p);
