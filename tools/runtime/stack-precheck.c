@@ -22,6 +22,7 @@
  * walk. The start time tells a freed and reused task_struct from the task
  * that was walked.
  */
+#include <linux/delay.h>
 #include <linux/sort.h>
 
 struct plugsched_seen {
@@ -57,6 +58,25 @@ static unsigned long plugsched_switches(const struct task_struct *p)
 #define PLUGSCHED_PRECHECK_BATCH	64
 
 /*
+ * Test hook: sleep this long at each break of the walk before stop_machine,
+ * so that tasks of a fork storm die while the walk stands on them and the
+ * walk's stop (below) is taken. 0, the default, in production.
+ */
+static unsigned int precheck_break_us;
+module_param(precheck_break_us, uint, 0600);
+MODULE_PARM_DESC(precheck_break_us, "test hook: microseconds to sleep at each break of the walk before stop_machine (the walk stops when the task it stood on went away)");
+
+/* Process context, under rcu_read_lock: debug_refs' reference on p, or a report. */
+static bool plugsched_get_checked(struct task_struct *p, const char *what)
+{
+	if (refcount_inc_not_zero(&p->usage))
+		return true;
+	pr_warn_ratelimited("stack check: the walk before stop_machine reached a %s with no reference left: pid %d exit_state %d flags %#x\n",
+			    what, READ_ONCE(p->pid), READ_ONCE(p->exit_state), READ_ONCE(p->flags));
+	return false;
+}
+
+/*
  * Leave the RCU read side for a moment, as the hung-task detector's scan
  * does, so that a task waiting for this CPU gets it: a kernel with voluntary
  * preemption (Debian's) would otherwise let a SCHED_FIFO task wait for the
@@ -65,14 +85,32 @@ static unsigned long plugsched_switches(const struct task_struct *p)
  * must still be on the task list. When not, the walk stops there; the tasks
  * after p have no record and are walked under stop_machine, like any task
  * that appeared since.
+ *
+ * Stops there means leaves both loops of for_each_process_thread() (a goto,
+ * as the hung-task detector does): a break leaves only the inner one, and
+ * the outer one then goes on through g->tasks.next from a g that left the
+ * task list while the read side was open, whose last reference may be the
+ * one dropped here. The next g is then freed memory, and the next break's
+ * get_task_struct(g) adds to a count of 0 (issue #16: a multi-threaded
+ * leader of the fork storm, at the walk's first break, n = 64).
  */
 static bool plugsched_precheck_break(struct task_struct *g, struct task_struct *p)
 {
+	unsigned int delay_us = READ_ONCE(precheck_break_us);
 	bool can_go_on;
 
-	get_task_struct(g);
-	get_task_struct(p);
+	if (!READ_ONCE(debug_refs)) {
+		get_task_struct(g);
+		get_task_struct(p);
+	} else if (!plugsched_get_checked(g, "leader")) {
+		return false;
+	} else if (!plugsched_get_checked(p, "thread")) {
+		put_task_struct(g);
+		return false;
+	}
 	rcu_read_unlock();
+	if (delay_us)
+		usleep_range(delay_us, delay_us + delay_us / 4 + 1);
 	cond_resched();
 	rcu_read_lock();
 	can_go_on = pid_alive(g) && pid_alive(p);
@@ -238,10 +276,11 @@ static int plugsched_precheck_stacks(bool install, struct task_struct *initiator
 		unsigned long switches, at = 0;
 		int busy;
 
+		/* goto, not break: for_each_process_thread() is two loops */
 		if (n == cap ||
 		    (n && n % PLUGSCHED_PRECHECK_BATCH == 0 && !plugsched_precheck_break(g, p))) {
 			plugsched_seen_whole = false;
-			break;
+			goto out;
 		}
 		s = &plugsched_seen[n++];
 		*s = (struct plugsched_seen){ .task = p, .start_time = p->start_time };
@@ -269,13 +308,17 @@ static int plugsched_precheck_stacks(bool install, struct task_struct *initiator
 			strscpy(comm, p->comm, TASK_COMM_LEN);
 			*where = at;
 			ret = -EBUSY;
-			break;
+			goto out;
 		}
 		s->switches = switches;
 		s->clean = true;
 		plugsched_nr_clean++;
 	}
+out:
 	rcu_read_unlock();
+	if (!ret && !plugsched_seen_whole)
+		pr_info("stack check: the walk before stop_machine stopped after %u tasks (%s): under stop_machine every task is looked up\n",
+			n, n == cap ? "more tasks than room" : "a task it stood on went away");
 	if (ret) {
 		plugsched_free_seen();
 		return ret;
