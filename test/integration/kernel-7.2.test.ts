@@ -63,12 +63,21 @@ describe('Debian 7.2 cloud-amd64 (sid)', () => {
   });
 
   // single-threaded TCG, as for 6.12 (plugins/plugsched/docs/vm-test.md)
-  it(`${VARIANT} hot-installs into the real 7.2 kernel in QEMU and rolls back byte for byte`, () => {
-    const r = ws.nx(['run', `${VARIANT}:vm-test`, '--scenarios=live-update', '--tcg=single', '--output-style=stream']);
+  it(`${VARIANT} hot-installs into the real 7.2 kernel in QEMU and rolls back byte for byte; refuses while a sched_ext BPF scheduler is attached`, () => {
+    const r = ws.nx(['run', `${VARIANT}:vm-test`, '--scenarios=live-update,sched-ext', '--tcg=single', '--output-style=stream']);
     expect(r.code, r.out.slice(-4000)).toBe(0);
     const j = JSON.parse(readFileSync(join(ws.dir, 'dist', 'schedulers', VARIANT, 'vm-test.json'), 'utf8'));
     expect(j.pass).toBe(true);
-    expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback']);
+    expect(j.scenarios.map((s: { name: string }) => s.name)).toEqual(['install', 'rollback', 'sched-ext']);
+    // the variant's own test (schedulers/scheduler-72-x86/tests/20-sched-ext.sh, with tests/scxnull.c): refused while
+    // attached, naming sched_ext; installed and rolled back once detached; the BPF scheduler attaches again after
+    const scx = j.scenarios.find((s: { name: string }) => s.name === 'sched-ext');
+    const check = (name: string) => scx.checks.find((c: { name: string }) => c.name === name);
+    expect(check('bpf-attaches').evidence).toMatch(/state: enabled, ops: scxnull/);
+    expect(check('refusal-names-sched-ext').evidence).toMatch(/plugsched: install refused: a sched_ext BPF scheduler is attached/);
+    expect(check('bpf-still-attached').pass).toBe(true);
+    expect(check('install').pass).toBe(true);
+    expect(check('bpf-attaches-after-rollback').evidence).toMatch(/state: enabled, ops: scxnull/);
     expect(j.switches.join('\n')).toMatch(/installed the module's scheduler: 2 cpus, 1\d{3} threads, \d+ tasks moved/);
     const log = readFileSync(join(ws.dir, 'dist', 'schedulers', VARIANT, 'vm-test.log'), 'utf8');
     expect(log).toMatch(/Linux version 7\.2\.13\+deb14-cloud-amd64 .*gcc-16 \(Debian 16\.2\.0-4\)/);

@@ -136,6 +136,40 @@ static long bpf(int cmd, union bpf_attr *attr)
 	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
+/*
+ * A struct_ops map needs a BTF object of its own beside the kernel's (map_create
+ * takes attr.btf_fd as a program's BTF: fd 0, the console, is refused with
+ * EINVAL). This scheduler has no program, so the smallest valid one will do:
+ * a single 32-bit int.
+ */
+static int load_own_btf(void)
+{
+	static const char strings[] = "\0int";	/* with its final NUL: 5 bytes */
+	struct {
+		struct btf_hdr hdr;
+		struct btf_t t;
+		uint32_t encoding;
+		char str[sizeof(strings)];
+	} __attribute__((packed)) blob = {
+		.hdr = { .magic = 0xeB9F, .version = 1, .hdr_len = sizeof(struct btf_hdr),
+			 .type_off = 0, .type_len = sizeof(struct btf_t) + sizeof(uint32_t),
+			 .str_off = sizeof(struct btf_t) + sizeof(uint32_t), .str_len = sizeof(strings) },
+		.t = { .name_off = 1, .info = 1U << 24 /* BTF_KIND_INT */, .size = 4 },
+		.encoding = 32,	/* 32 bits at offset 0, no flags */
+	};
+	union bpf_attr attr;
+	int fd;
+
+	memcpy(blob.str, strings, sizeof(strings));
+	memset(&attr, 0, sizeof(attr));
+	attr.btf = (uint64_t)(uintptr_t)&blob;
+	attr.btf_size = sizeof(blob);
+	fd = bpf(BPF_BTF_LOAD, &attr);
+	if (fd < 0)
+		die("loading the map's own BTF (BPF_BTF_LOAD)");
+	return fd;
+}
+
 static void stop(int sig)
 {
 	(void)sig;
@@ -161,6 +195,7 @@ int main(void)
 	attr.max_entries = 1;
 	attr.map_flags = SCXNULL_F_LINK;
 	attr.btf_vmlinux_value_type_id = value_id;
+	attr.btf_fd = load_own_btf();
 	strncpy(attr.map_name, SCXNULL_NAME, sizeof(attr.map_name) - 1);
 	map = bpf(BPF_MAP_CREATE, &attr);
 	if (map < 0)
