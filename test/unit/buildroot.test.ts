@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bindPaths, buildRootPackages, gccMajor, inRootCommand, mmdebstrapBuildRootArgs, parseAptShow, rootEnv } from '../../plugins/plugsched/src/buildroot/recipe';
+import { aptValidityOptions, bindPaths, buildRootPackages, develMappedBinds, gccMajor, inRootCommand, mmdebstrapBuildRootArgs, parseAptShow, rootEnv } from '../../plugins/plugsched/src/buildroot/recipe';
 import { buildRootRecipe } from '../../plugins/plugsched/src/buildroot/buildroot';
 import { entryKey } from '../../plugins/plugsched/src/kernel/store';
 import { compilerIdentity } from '../../plugins/plugsched/src/toolchain/toolchain';
@@ -83,5 +83,31 @@ describe('build root recipe', () => {
     const text = await compilerIdentity('gcc-10 (Debian 10.2.1-6) 10.2.1 20210110', 'x86', 'buildroot-0123');
     expect(text).toMatch(/^build root: buildroot-0123$/m);
     expect(text).not.toMatch(/^gcc-10: /m);
+  });
+});
+
+describe('aptValidityOptions', () => {
+  it("carries the machine's Release-validity settings into mmdebstrap's apt, and nothing when apt keeps its defaults", () => {
+    const dump = 'APT "";\nAcquire::Check-Valid-Until "false";\nAcquire::http::Pipeline-Depth "0";\nAcquire::Check-Date "false";\n';
+    expect(aptValidityOptions(dump)).toEqual(['Acquire::Check-Valid-Until "false";', 'Acquire::Check-Date "false";']);
+    expect(aptValidityOptions('APT "";\nAcquire::Languages "none";\n')).toEqual([]);
+    expect(mmdebstrapBuildRootArgs('sid', '/t', '/s.list', [], true, aptValidityOptions(dump))).toContain('--aptopt=Acquire::Check-Valid-Until "false";');
+  });
+});
+
+describe('develMappedBinds', () => {
+  it('maps the absolute KBUILD_OUTPUT of a flavour Makefile (sid 7.2) to the devel tree, and nothing else', () => {
+    const mk = '# generated\nKBUILD_OUTPUT := /usr/src/linux-headers-7.2.13+deb14-cloud-amd64\ninclude /usr/src/linux-headers-7.2.13+deb14-common/Makefile\n';
+    expect(develMappedBinds('/store/devel-x/root/usr/src/linux-headers-7.2.13+deb14-cloud-amd64', mk)).toEqual([
+      { from: '/store/devel-x/root/usr/src/linux-headers-7.2.13+deb14-cloud-amd64', at: '/usr/src/linux-headers-7.2.13+deb14-cloud-amd64' },
+    ]);
+    expect(develMappedBinds('/usr/src/linux-headers-7.2.13+deb14-cloud-amd64', mk)).toEqual([]);
+    expect(develMappedBinds('/d', 'include ../linux-headers-6.1.0-56-common/Makefile\n')).toEqual([]);
+  });
+
+  it('puts the mapping on a tmpfs over its directory, so the root itself is not changed', () => {
+    const script = inRootCommand('/root-dir', [], 'make', [], {}, [{ from: '/store/d', at: '/usr/src/linux-headers-7.2' }]).at(-1) ?? '';
+    expect(script).toContain('mount -t tmpfs tmpfs "$r"/usr/src && cp -a');
+    expect(script).toContain('ln -sfn /store/d "$r"/usr/src/linux-headers-7.2');
   });
 });

@@ -75,3 +75,25 @@ describe('__schedule springboard', () => {
     expect(springboardEdit('no switch here').problem).toMatch(/expected exactly one "switch_to\(prev, next, prev\);"/);
   });
 });
+
+describe('a __schedule frame without pushes (gcc 16, 7.2)', () => {
+  const frame = { switchOffset: 0x1a0, pushes: [], localSize: 0x48, canaryOffset: -0x30, saves: { r12: -0x20, rbx: -0x8 } };
+
+  it('writes the kernel slots into the layout header and reads them back', () => {
+    const header = springboardLayoutHeader(frame);
+    expect(header).toContain('#define PLUGSCHED_SCHEDULE_SAVES "r12@-0x20 rbx@-0x8"');
+    expect(readLayoutHeader(header)).toEqual({ pushes: [], canaryOffset: -0x30, saves: { r12: -0x20, rbx: -0x8 } });
+  });
+
+  it("refuses a module __schedule that keeps a register elsewhere or restores another one from the kernel's slot", () => {
+    const insn = (addr: number, text: string) => `ffffffff8100${addr.toString(16).padStart(4, '0')}:\t${text}`;
+    const disasm = (lines: string[]) => ['ffffffff81000000 <__mod___schedule>:', ...lines.map((t, i) => insn(i * 4, t))].join('\n');
+    const kernel = { pushes: [], canaryOffset: null, saves: { r12: -0x20, rbx: -0x8 } };
+    const good = disasm(['push %rbp', 'mov %rsp,%rbp', 'sub $0x48,%rsp', 'mov %rbx,-0x8(%rbp)', 'mov %r12,-0x20(%rbp)', 'mov -0x20(%rbp),%r12', 'mov -0x8(%rbp),%rbx', 'leave', 'ret']);
+    const bad = disasm(['push %rbp', 'mov %rsp,%rbp', 'sub $0x48,%rsp', 'mov %rbx,-0x10(%rbp)', 'mov %r12,-0x20(%rbp)', 'mov -0x8(%rbp),%r13', 'leave', 'ret']);
+    expect(checkModuleSchedule(kernel, good).filter((p) => /slot|keep/.test(p))).toEqual([]);
+    const problems = checkModuleSchedule(kernel, bad).join('\n');
+    expect(problems).toContain('it does not keep %rbx at -0x8(%rbp)');
+    expect(problems).toContain("it restores %r13 from -0x8(%rbp), the kernel's slot of %rbx");
+  });
+});
