@@ -47,9 +47,12 @@ workload_start() {
 	# 50 ms there keep both vCPUs in timer interrupts (vm-test sets it).
 	spinners "$1" 600 100 $(( ${2:-50} * ${WORKLOAD_PACE:-1} )) > /tmp/spin.log &
 	WORKLOAD=$!
-	# all threads exist (creating thousands takes a while under emulation), then a moment of running
+	# all threads exist (creating thousands takes a while under emulation), then a moment of
+	# running: the progress moves on once (at most two seconds; the checks judge a workload
+	# that does not)
 	wait_for_line /tmp/spin.log "spinners: started" 120 1
-	sleep 2
+	wait_for_line /tmp/spin.log "spinners: progress" 10 0.2
+	progress_passes "$(progress)" 2
 }
 
 workload_stop() {
@@ -62,10 +65,24 @@ progress() {
 	grep progress /tmp/spin.log | tail -1 | cut -d" " -f4
 }
 
-# check_progress NAME: a check that the workload moves on within two seconds
+# progress_passes BEFORE SECONDS: until the workload's progress is past BEFORE, looking every
+# quarter second (spinners prints it every half second), at most SECONDS; fails when it is not
+progress_passes() {
+	_pp_n=0
+	while :; do
+		_pp=$(progress)
+		[ "${_pp:-0}" -gt "${1:-0}" ] && return 0
+		[ "$_pp_n" -ge $(($2 * 4)) ] && return 1
+		sleep 0.25
+		_pp_n=$((_pp_n + 1))
+	done
+}
+
+# check_progress NAME: a check that the workload moves on within two seconds (it passes as soon
+# as it has)
 check_progress() {
 	before=$(progress)
-	sleep 2
+	progress_passes "$before" 2
 	check "$1" "progress $before -> $(progress)" [ "$(progress)" -gt "$before" ]
 }
 

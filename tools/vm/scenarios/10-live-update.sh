@@ -2,7 +2,6 @@
 scenario_live_update() {
 	scenario_begin install
 	workload_start 1000
-	before=$(progress)
 	sched_install; rc=$?
 	check install "$out" [ $rc = 0 ]
 	check enabled "enable=$(cat /sys/kernel/plugsched/enable)" installed
@@ -10,7 +9,9 @@ scenario_live_update() {
 	check all-entries-patched "$st" sh -c 'set -- $(plugsched-install status | tail -1); [ "$3" -gt 100 ] && [ "$3" = "$5" ]'
 	line=$(last_switch_line)
 	check timings "$line" sh -c 'last_switch_line() { dmesg | grep -E "plugsched: installed " | tail -1; }; last_switch_line | grep -q "stop machine [0-9]* us"'
-	sleep 4
+	# the workload moves on under the module: progress from now on, within four seconds
+	before=$(progress)
+	progress_passes "$before" 4
 	after=$(progress)
 	check workload-runs "progress $before -> $after under the module" [ "$after" -gt "$before" ]
 	if [ -n "$MARKER" ]; then
@@ -26,7 +27,7 @@ scenario_live_update() {
 	check entries-restored "$msg" sh -c 'set -- $(dmesg | grep "function entries restored byte for byte" | tail -1 | sed "s/.*plugsched: //"); [ "$1" = "$3" ] && [ "$1" -gt 100 ]'
 	check module-gone "$(grep -c ^plugsched_ /proc/modules)" sh -c "! grep -q ^plugsched_ /proc/modules"
 	before=$(progress)
-	sleep 2
+	progress_passes "$before" 2
 	after=$(progress)
 	check builtin-runs "progress $before -> $after after rollback" [ "$after" -gt "$before" ]
 	workload_stop
