@@ -1,16 +1,20 @@
 # cpu-max: cgroup v2 cpu.max at 50% keeps a busy loop well under a full CPU before, during and after.
 busy_share() {
-	# a busy loop in the group for 3 s; prints its CPU use in percent of one CPU
+	# a busy loop in the group for 2 s: twenty periods of cpu.max, each allowing 50 ms of
+	# 100, so that one period more or less moves the share by 2.5%, far inside the 20-75% the
+	# checks allow, while a loop the quota does not hold runs a whole CPU (100%, failing them);
+	# prints its CPU use in percent of one CPU
 	g=/sys/fs/cgroup/plugsched
 	sh -c 'echo $$ > /sys/fs/cgroup/plugsched/cgroup.procs; while :; do :; done' &
 	pid=$!
-	sleep 1
+	# measured from the moment the loop is in the group
+	wait_for_line $g/cgroup.procs . 100 0.05
 	u0=$(grep usage_usec $g/cpu.stat | cut -d" " -f2)
-	sleep 3
+	sleep 2
 	u1=$(grep usage_usec $g/cpu.stat | cut -d" " -f2)
 	kill $pid
 	wait $pid 2>/dev/null
-	echo $(( (u1 - u0) / 30000 ))
+	echo $(( (u1 - u0) / 20000 ))
 }
 
 scenario_cpu_max() {
