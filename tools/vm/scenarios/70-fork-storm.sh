@@ -19,16 +19,30 @@ fork_storm_threads_agree() {
 
 # fork_storm_runnable_agree: with the storm stopped, the runnable count (procs_running of
 # /proc/stat, all CPUs' nr_running) matches the tasks /proc shows in state R, give or take one
-# (the reading shell itself races with its own count)
+# (the reader itself races with its own count). One awk reads every task's stat (the state
+# follows the last ") ", after the command name) and then /proc/stat: a shell loop over the
+# files takes seconds under emulation. A task gone before its file is read is skipped.
+fork_storm_runnable_count() {
+	awk 'BEGIN {
+		r = 0
+		for (i = 1; i < ARGC; i++) {
+			if ((getline line < ARGV[i]) > 0) {
+				sub(/.*\) /, "", line)
+				if (substr(line, 1, 2) == "R ")
+					r++
+			}
+			close(ARGV[i])
+		}
+		while ((getline line < "/proc/stat") > 0)
+			if (line ~ /^procs_running /)
+				running = substr(line, 15)
+		print running, r
+	}' /proc/[0-9]*/task/[0-9]*/stat
+}
 fork_storm_runnable_agree() {
 	for try in 1 2 3 4 5; do
-		r=0
-		for f in /proc/[0-9]*/task/[0-9]*/stat; do
-			read -r line < "$f" 2>/dev/null || continue
-			line=${line##*) }
-			[ "${line%% *}" = R ] && r=$((r + 1))
-		done
-		running=$(sed -n 's/^procs_running //p' /proc/stat)
+		set -- $(fork_storm_runnable_count)
+		running=$1 r=$2
 		FORK_STORM_RUNNABLE="procs_running $running, in state R $r"
 		[ "$running" -le $((r + 1)) ] && [ "$r" -le $((running + 1)) ] && return 0
 		sleep 1
@@ -89,11 +103,7 @@ scenario_fork_storm() {
 	# that switches seconds per command
 	if [ "${WORKLOAD_PACE:-1}" = 1 ]; then FORK_STORM_WORKERS=4; else FORK_STORM_WORKERS=2; fi
 	forkstorm $FORK_STORM_WORKERS > /tmp/fork-storm.log &
-	i=0
-	while ! grep -q "forkstorm: started" /tmp/fork-storm.log && [ $i -lt 30 ]; do
-		sleep 1
-		i=$((i + 1))
-	done
+	wait_for_line /tmp/fork-storm.log "forkstorm: started" 300 0.1
 	FORK_STORM_PID=$(sed -n 's/^forkstorm: started //p' /tmp/fork-storm.log)
 	check storm-runs "$(head -1 /tmp/fork-storm.log)" [ -n "$FORK_STORM_PID" ]
 	sleep 1
@@ -108,12 +118,15 @@ scenario_fork_storm() {
 	FORK_STORM_HOOK="/sys/module/$(cat /sys/kernel/plugsched/module)/parameters/precheck_break_us"
 	# (the hook costs time: it goes off once two walks stopped, or after six switches in a slowed guest)
 	echo $((50000 * ${WORKLOAD_PACE:-1})) > "$FORK_STORM_HOOK"
+	hook=on
 	n=1
 	while [ $n -lt 20 ]; do
 		n=$((n + 1))
 		fork_storm_switch $n
-		if [ "$(fork_storm_stop_count)" -ge 2 ] || { [ "${WORKLOAD_PACE:-1}" != 1 ] && [ $n -ge 7 ]; }; then
+		# (dmesg under the storm takes a while: looked at only while the hook is on)
+		if [ $hook = on ] && { [ "$(fork_storm_stop_count)" -ge 2 ] || { [ "${WORKLOAD_PACE:-1}" != 1 ] && [ $n -ge 7 ]; }; }; then
 			echo 0 > "$FORK_STORM_HOOK"
+			hook=off
 		fi
 		# reading every task's stat takes seconds in an emulated guest of another architecture:
 		# there the counts are compared after every fourth switch
