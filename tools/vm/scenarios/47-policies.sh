@@ -50,9 +50,15 @@ policies_params() {
 	for g in pol-w100/cpu.weight pol-w400/cpu.weight pol-idle/cpu.idle; do echo "$g=$(cat /sys/fs/cgroup/$g)"; done
 }
 
-# policies_behaviour PHASE: the checks of what each class does, over two seconds each
+# policies_behaviour PHASE: the checks of what each class does. The classes' shares over one
+# second: ten periods of the deadline task (one more or less moves its 20% by 2, inside the
+# 10-35% allowed; unthrottled it would run a whole CPU), and hundreds of CFS slices for the
+# idle and weight ratios (measured 0% and 4:1, the checks want under 1:5 and over 2:1; equal
+# treatment fails both). The RT throttle over two seconds: it stops the FIFO task for 50 ms of
+# every 1 s period (sched_rt_runtime_us), so only a window over a second long is sure to hold
+# a whole throttled stretch, whatever the phase it starts in.
 policies_behaviour() {
-	set -- "$1" $(policies share 2000 $POL_ALL)
+	set -- "$1" $(policies share 1000 $POL_ALL)
 	phase=$1 other=$2 idle=$3 gidle=$4 w100=$5 w400=$6 dl=$7
 	check "deadline-throttled-$phase" "the 20/100 ms deadline task ran ${dl}% of a CPU" sh -c "[ '$dl' -ge 10 ] && [ '$dl' -le 35 ]"
 	# cpu.idle is 5.15's: before it the group is an ordinary one, and only the SCHED_IDLE task yields
@@ -75,8 +81,8 @@ policies_behaviour() {
 	else
 		rt_cpu=1; rt_cfs="$POL_W100 $POL_W400"
 	fi
-	policies spin $rt_cpu fifo 1 > /dev/null & fifo=$!
-	sleep 0.5
+	policies spin $rt_cpu fifo 1 > /tmp/pol-fifo.log 2>&1 & fifo=$!
+	wait_for_line /tmp/pol-fifo.log "policies: spinning as" 500 0.02
 	set -- $(policies share 2000 $fifo $rt_cfs)
 	kill $fifo
 	wait $fifo 2>/dev/null
