@@ -8,15 +8,18 @@
 FAULT_STEPS_INSTALL="recheck ftrace walk alloc verify stacks park write"
 FAULT_STEPS_ROLLBACK="walk alloc verify stacks park write"
 
+# (each try runs few processes: a guest under the workload starts each one slowly)
 faults_hook() {
-	echo "$1" > "/sys/module/$(cat /sys/kernel/plugsched/module)/parameters/fail_at"
+	echo "$1" > "$FAULTS_HOOK"
 }
 
 # faults_state: what a failed switch must not change
 faults_state() {
-	echo "enable=$(cat /sys/kernel/plugsched/enable)" \
-		"patched=$(cat /sys/kernel/plugsched/functions/*/patched | sort | uniq -c | tr -s ' \n' '  ')" \
-		"features=$(md5sum < /sys/kernel/debug/sched/features | cut -c1-8)" \
+	read -r fs_enable < /sys/kernel/plugsched/enable
+	fs_features=$(md5sum < /sys/kernel/debug/sched/features)
+	echo "enable=$fs_enable" \
+		"patched=$(awk '{ n[$0]++ } END { for (v in n) print n[v], v }' /sys/kernel/plugsched/functions/*/patched | sort | tr '\n' ' ')" \
+		"features=${fs_features%"${fs_features#????????}"}" \
 		"ftrace=$(wc -l < /sys/kernel/tracing/enabled_functions)"
 }
 
@@ -30,7 +33,11 @@ faults_try() {
 	echo "$2" > /sys/kernel/plugsched/enable 2>/dev/null; rc=$?
 	faults_hook ""
 	after=$(faults_state)
-	report=$(dmesg | sed -n "/plugsched-test: faults $1 $what\$/,\$p" | grep "plugsched: the $what failed" | tail -1 | sed 's/.*plugsched: //')
+	# the runtime's report of this try: its last line after the marker
+	report=$(dmesg | awk -v mark="plugsched-test: faults $1 $what" -v failed="plugsched: the $what failed" '
+		substr($0, length($0) - length(mark) + 1) == mark { on = 1 }
+		on && index($0, failed) { last = $0 }
+		END { sub(/.*plugsched: /, "", last); print last }')
 	check "$1-fails-$what-cleanly" "rc=$rc; $report; before: $before; after: $after" \
 		sh -c "[ $rc != 0 ] && [ \"\$1\" = \"\$2\" ] && echo \"\$3\" | grep -q 'nothing changed'" - "$before" "$after" "$report"
 }
@@ -41,6 +48,7 @@ scenario_faults() {
 	workload_start 200
 	sched_install; rc=$?
 	check install "$out" [ $rc = 0 ]
+	FAULTS_HOOK="/sys/module/$(cat /sys/kernel/plugsched/module)/parameters/fail_at"
 	echo 0 > /sys/kernel/plugsched/enable
 	for s in $FAULT_STEPS_INSTALL; do
 		faults_try "$s" 1
