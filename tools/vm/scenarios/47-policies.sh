@@ -50,15 +50,13 @@ policies_params() {
 	for g in pol-w100/cpu.weight pol-w400/cpu.weight pol-idle/cpu.idle; do echo "$g=$(cat /sys/fs/cgroup/$g)"; done
 }
 
-# policies_behaviour PHASE: the checks of what each class does. The classes' shares over one
-# second: ten periods of the deadline task (one more or less moves its 20% by 2, inside the
-# 10-35% allowed; unthrottled it would run a whole CPU), and hundreds of CFS slices for the
-# idle and weight ratios (measured 0% and 4:1, the checks want under 1:5 and over 2:1; equal
-# treatment fails both). The RT throttle over two seconds: it stops the FIFO task for 50 ms of
-# every 1 s period (sched_rt_runtime_us), so only a window over a second long is sure to hold
-# a whole throttled stretch, whatever the phase it starts in.
+# policies_behaviour PHASE: the checks of what each class does, over two seconds each (one
+# second was tried for the classes' shares and failed: on 6.12 under a loaded host the
+# 400-weight task got 52% against 39% in the first phase). The RT throttle stops the FIFO task
+# for 50 ms of every 1 s period (sched_rt_runtime_us): a window over a second long holds a
+# whole throttled stretch from the task's start on, so the window opens as soon as it runs.
 policies_behaviour() {
-	set -- "$1" $(policies share 1000 $POL_ALL)
+	set -- "$1" $(policies share 2000 $POL_ALL)
 	phase=$1 other=$2 idle=$3 gidle=$4 w100=$5 w400=$6 dl=$7
 	check "deadline-throttled-$phase" "the 20/100 ms deadline task ran ${dl}% of a CPU" sh -c "[ '$dl' -ge 10 ] && [ '$dl' -le 35 ]"
 	# cpu.idle is 5.15's: before it the group is an ordinary one, and only the SCHED_IDLE task yields
