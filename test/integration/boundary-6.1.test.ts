@@ -7,6 +7,8 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileInputsCommand } from '../../plugins/plugsched/src/plugin/code-inputs';
+import { COMPILE_INPUTS_FILE } from '../../plugins/plugsched/src/plugin/print-runtime-input';
 import { develTree } from '../support/kernel';
 import { treeHash } from '../support/tree-hash';
 import { tempWorkspace, type TempWorkspace } from '../support/workspace';
@@ -30,6 +32,15 @@ afterAll(() => ws?.dispose());
 const inClass = (cls: string, name: string) => boundary.classes[cls].some((e) => e.name === name);
 
 describe('boundary of Linux 6.1', () => {
+  it("leaves beside the facts the compilers' runtime input as Nx ran it, which module and build hash in its place", () => {
+    const copy = readFileSync(join(ws.dir, 'dist', 'kernels', K, 'collect', COMPILE_INPUTS_FILE), 'utf8');
+    const r = spawnSync('sh', ['-c', compileInputsCommand(K)], { cwd: ws.dir, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(copy).toMatch(/^units: kernel\/sched\/core\.c /);
+    expect(copy).toMatch(/^gcc-12: \/\S+ sha256 [0-9a-f]{64}$/m);
+    expect(copy).toBe(r.stdout);
+  });
+
   it('makes the scheduler entry points interfaces', () => {
     for (const f of ['__schedule', 'try_to_wake_up', 'wake_up_new_task', 'sched_fork']) expect(inClass('interface', f), f).toBe(true);
   });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parsePolicyOrigins, privateAptOptions, suiteSourcesList } from '../../plugins/plugsched/src/kernel/apt-suite';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMachineSuite, osReleaseCodename, parsePolicyOrigins, privateAptOptions, suiteSourcesList } from '../../plugins/plugsched/src/kernel/apt-suite';
 
 // apt-cache policy's source lines, with a placeholder archive address
 const POLICY = `Package files:
@@ -41,5 +44,30 @@ describe('a private apt for another suite', () => {
 
   it('keeps every piece of apt state in its own directory', () => {
     expect(privateAptOptions('/store/apt/sid')).toEqual(['-o', 'Dir::Etc::SourceList=/store/apt/sid/sources.list', '-o', 'Dir::Etc::SourceParts=/dev/null', '-o', 'Dir::State::Lists=/store/apt/sid/lists', '-o', 'Dir::Cache=/store/apt/sid/cache']);
+  });
+});
+
+describe("the machine's own suite, from os-release", () => {
+  const osRelease = (text: string) => {
+    const f = join(mkdtempSync(join(tmpdir(), 'os-release-')), 'os-release');
+    writeFileSync(f, text);
+    return f;
+  };
+
+  it('reads VERSION_CODENAME, quoted or not', () => {
+    expect(osReleaseCodename('NAME="Debian GNU/Linux"\nVERSION_CODENAME=bookworm\nID=debian\n')).toBe('bookworm');
+    expect(osReleaseCodename('VERSION_CODENAME="trixie"\n')).toBe('trixie');
+    expect(osReleaseCodename('ID=debian\n')).toBe('');
+  });
+
+  it('counts the codename and its security, updates and backports suites, nothing else', () => {
+    const f = osRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_CODENAME=bookworm\n');
+    for (const s of ['bookworm', 'bookworm-security', 'bookworm-updates', 'bookworm-backports']) expect(isMachineSuite(s, f)).toBe(true);
+    for (const s of ['bullseye', 'sid', 'trixie-security', 'bookworm-proposed-updates']) expect(isMachineSuite(s, f)).toBe(false);
+  });
+
+  it('answers no when the file is missing or names no codename (apt decides then)', () => {
+    expect(isMachineSuite('bookworm', '/nonexistent/os-release')).toBe(false);
+    expect(isMachineSuite('bookworm', osRelease('ID=debian\n'))).toBe(false);
   });
 });

@@ -53,6 +53,15 @@ describe('codeClosure and codeHash', () => {
     expect(codeHash({ closures: ['main.ts'] }, undefined, src)).not.toBe(before);
   });
 
+  it('follows an import added to a file whose facts were read before (the facts kept on disk are keyed by the text)', () => {
+    writeFileSync(join(src, 'grow.ts'), 'export const g = 1;\n');
+    expect(codeClosure(src, ['grow.ts']).files).toEqual(['grow.ts']);
+    writeFileSync(join(src, 'grow.ts'), "import './other';\n");
+    expect(codeClosure(src, ['grow.ts']).files).toEqual(['grow.ts', 'other.ts']);
+    writeFileSync(join(src, 'grow.ts'), 'export const g = 1;\n');
+    expect(codeClosure(src, ['grow.ts']).files).toEqual(['grow.ts']);
+  });
+
   it('keys the store entries of the real plugin by its code (a copy with one comment more is another key)', () => {
     const copy = join(tmp, 'plugin-src');
     cpSync(PLUGIN_SRC, copy, { recursive: true });

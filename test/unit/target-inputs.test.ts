@@ -8,7 +8,8 @@
  * - every file of each tools/ directory that loaded code names (toolPath);
  * - the dist files an executor reads from its dependencies (store manifests,
  *   the boundary summary) as hashed dependency outputs;
- * - the compilers it invokes, through the kernel's compile-inputs command.
+ * - the compilers it invokes, through the kernel's compile-inputs command (collect), or the
+ *   copy of its text that collect writes (module, build).
  * Files a target hashes that its executor does not use are reported
  * (over-invalidation), not failed.
  */
@@ -17,6 +18,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileInputsCommand } from '../../plugins/plugsched/src/plugin/code-inputs';
+import { COMPILE_INPUTS_FILE } from '../../plugins/plugsched/src/plugin/print-runtime-input';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -65,8 +67,10 @@ function probes(): Record<string, string[]> {
   for (const s of schedulers) {
     // the variant's own sidecars are extracted in apply-patches (module/variant-sidecars.ts)
     p[`${s.name}:apply-patches`] = [`dist/kernels/${s.kernel}/source.json`, `dist/kernels/${s.kernel}/boundary/boundary.json`, `dist/kernels/${s.kernel}/boundary/vmlinux-facts.json`, `dist/kernels/${s.kernel}/collect/kernel_sched_core.c.json`];
-    p[`${s.name}:module`] = [`dist/kernels/${s.kernel}/devel.json`, `dist/schedulers/${s.name}/src/kernel/sched/core.c`];
+    // the kernel's compilers: the copy of the runtime input its collect wrote
+    p[`${s.name}:module`] = [`dist/kernels/${s.kernel}/devel.json`, `dist/schedulers/${s.name}/src/kernel/sched/core.c`, `dist/kernels/${s.kernel}/collect/${COMPILE_INPUTS_FILE}`];
     p[`${s.name}:build`] = [
+      `dist/kernels/${s.kernel}/collect/${COMPILE_INPUTS_FILE}`,
       `dist/kernels/${s.kernel}/devel.json`,
       `dist/kernels/${s.kernel}/boundary/summary.md`,
       `dist/schedulers/${s.name}/scheduler.ko`,
@@ -129,9 +133,12 @@ describe('target inputs (mutation test)', () => {
 
   it('the compile steps hash the compilers they invoke, from the kernel, not a fixed command', () => {
     for (const k of kernels) expect(view.tasks[`${k}:collect`].runtime).toContain(compileInputsCommand(k));
+    // module and build hash collect's copy of it (a dependency output, in the test above), and do
+    // not run the command again: Nx runs a runtime input once per task it hashes
     for (const s of schedulers) {
-      expect(view.tasks[`${s.name}:module`].runtime).toContain(compileInputsCommand(s.kernel));
-      expect(view.tasks[`${s.name}:build`].runtime).toContain(compileInputsCommand(s.kernel));
+      expect(view.tasks[`${s.name}:module`].depOutputs).toContain(`dist/kernels/${s.kernel}/collect/${COMPILE_INPUTS_FILE}`);
+      expect(view.tasks[`${s.name}:build`].depOutputs).toContain(`dist/kernels/${s.kernel}/collect/${COMPILE_INPUTS_FILE}`);
+      expect(view.tasks[`${s.name}:module`].runtime).not.toContain(compileInputsCommand(s.kernel));
     }
     for (const t of Object.values(view.tasks)) expect(t.runtime.filter((r) => /^gcc(-\d+)? --version/.test(r))).toEqual([]);
   });

@@ -11,8 +11,8 @@
  * Timings come from here, never from timed assertions in tests.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { debianKernelYaml } from '../../plugins/plugsched/src/generators/kernel/kernel-yaml';
 import { aptCacheFacts } from '../../plugins/plugsched/src/kernel/apt-cache';
@@ -30,6 +30,10 @@ interface Row {
   /** Per task that ran, its seconds in each run. */
   tasks?: Record<string, number[]>;
   seconds: number[];
+  /** CPU seconds of each run (build rows). */
+  cpu?: number[];
+  /** The machine's 1-minute load average before each run (build rows). */
+  load?: number[];
 }
 
 function median(xs: number[]): number {
@@ -45,18 +49,45 @@ function workspace(): string {
   return dir;
 }
 
-/** One nx call: wall time, the tasks that really ran, and each one's time (Nx's own task profile, NX_PROFILE). */
-function nxTimed(dir: string, args: string[], env: NodeJS.ProcessEnv): { seconds: number; ran: string[]; tasks: Record<string, number> } {
+/** GNU time, for the CPU seconds of a command and everything it waited for. */
+const GNU_TIME = '/usr/bin/time';
+
+interface Timed {
+  seconds: number;
+  /** User + system CPU seconds of nx and every process it waited for (NaN without GNU time). */
+  cpu: number;
+  ran: string[];
+  tasks: Record<string, number>;
+}
+
+/**
+ * One nx call: wall time, CPU time, the tasks that really ran, and each one's time (Nx's own task
+ * profile, NX_PROFILE). The CPU time is what compares between runs on a shared machine: wall time
+ * here moves by a factor of two with what else runs (QEMU guests of other work).
+ */
+function nxTimed(dir: string, args: string[], env: NodeJS.ProcessEnv): Timed {
   const profile = 'nx-task-profile.json'; // relative: Nx writes it under the command's cwd
   rmSync(join(dir, profile), { force: true });
+  const cpuFile = join(dir, '.bench-cpu');
+  rmSync(cpuFile, { force: true });
+  const nx = join(ROOT, 'node_modules', '.bin', 'nx');
+  const nxArgs = [...args, '--outputStyle=static'];
+  const [cmd, cmdArgs] = existsSync(GNU_TIME) ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, nx, ...nxArgs]] : [nx, nxArgs];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'nx'), [...args, '--outputStyle=static'], { cwd: dir, env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', NX_PROFILE: profile, ...env }, encoding: 'utf8', maxBuffer: 256 << 20 });
+  const r = spawnSync(cmd, cmdArgs, { cwd: dir, env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', NX_PROFILE: profile, ...env }, encoding: 'utf8', maxBuffer: 256 << 20 });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`nx ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  let cpu = Number.NaN;
+  try {
+    const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop()?.split(' ').map(Number) ?? [];
+    if (Number.isFinite(user) && Number.isFinite(sys)) cpu = user + sys;
+  } catch {
+    // no GNU time: wall time only
+  }
   // tasks that really ran: not "[local cache]", "[remote cache]", nor (with the daemon, outputs already
   // in place) "[existing outputs match the cache, left as is]"
   const ran = [...new Set([...r.stdout.matchAll(/^> nx run (\S+)(.*)$/gm)].filter((m) => !/\[[^\]]*cache[^\]]*\]/.test(m[2])).map((m) => m[1]))].sort();
-  return { seconds, ran, tasks: taskSeconds(join(dir, profile), ran) };
+  return { seconds, cpu, ran, tasks: taskSeconds(join(dir, profile), ran) };
 }
 
 /** Seconds of each task in `ran`, from Nx's task profile (Chrome trace events, ph "X", dur in µs). */
@@ -90,10 +121,14 @@ const BUMP_TO = '6.1.190-1';
  * fresh workspace and store. Also records which tasks really ran.
  */
 function builds(): Row[] {
-  const rows: Record<string, Row & { ran: string[]; tasks: Record<string, number[]> }> = {};
-  const add = (scenario: string, what: string, r: { seconds: number; ran: string[]; tasks: Record<string, number> }) => {
-    rows[scenario] ??= { scenario, what, seconds: [], ran: r.ran, tasks: {} };
+  const rows: Record<string, Row & { ran: string[]; tasks: Record<string, number[]>; cpu: number[]; load: number[] }> = {};
+  let loadBefore = loadavg()[0];
+  const add = (scenario: string, what: string, r: Timed) => {
+    rows[scenario] ??= { scenario, what, seconds: [], cpu: [], load: [], ran: r.ran, tasks: {} };
     rows[scenario].seconds.push(r.seconds);
+    rows[scenario].cpu.push(r.cpu);
+    rows[scenario].load.push(loadBefore);
+    loadBefore = loadavg()[0];
     for (const [task, sec] of Object.entries(r.tasks)) (rows[scenario].tasks[task] ??= []).push(sec);
   };
   const bumped = bumpedKernelYaml(BUMP_TO);
@@ -169,6 +204,11 @@ function taskLines(rows: Row[]): string[] {
   ];
 }
 
+function cpuText(cpu: number[]): string {
+  const known = cpu.filter((x) => Number.isFinite(x));
+  return known.length === 0 ? '' : median(known).toFixed(1);
+}
+
 function machine(): string {
   return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 }
@@ -201,9 +241,12 @@ async function main(): Promise<void> {
       '',
       `Command: \`npm run bench -- build\` (tools/bench/bench.ts), ${RUNS} runs each in a fresh workspace and store, medians. Machine: ${machine()}.`,
       '',
-      '| scenario | median s | runs (s) | target | what |',
-      '|---|---|---|---|---|',
-      ...rows.map((r) => `| ${r.scenario} | ${median(r.seconds).toFixed(1)} | ${r.seconds.map((x) => x.toFixed(1)).join(', ')} | ${TARGETS[r.scenario] ?? ''} | ${r.what} |`),
+      'Wall time moves with what else runs on this shared machine; the CPU seconds (user + system of nx and every process',
+      'it waited for, GNU time) and the load average before each run say how busy it was.',
+      '',
+      '| scenario | median s | runs (s) | target | median CPU s | CPU runs (s) | load before | what |',
+      '|---|---|---|---|---|---|---|---|',
+      ...rows.map((r) => `| ${r.scenario} | ${median(r.seconds).toFixed(1)} | ${r.seconds.map((x) => x.toFixed(1)).join(', ')} | ${TARGETS[r.scenario] ?? ''} | ${cpuText(r.cpu ?? [])} | ${(r.cpu ?? []).map((x) => x.toFixed(1)).join(', ')} | ${(r.load ?? []).map((x) => x.toFixed(1)).join(', ')} | ${r.what} |`),
       '',
       "Where the time goes: each task's own time from Nx's task profile (NX_PROFILE), medians; source and devel run side by side.",
       '',

@@ -13,7 +13,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { KernelConfig } from '../config/kernel-config';
-import { aptOptionsFor, suiteApt } from '../kernel/apt-suite';
+import { aptOptionsFor, isMachineSuite, suiteApt } from '../kernel/apt-suite';
 import { compilerFromConfig } from '../toolchain/toolchain';
 import { storeRoot } from '../kernel/locations';
 import { materialize, entryKey, type EntryRecipe } from '../kernel/store';
@@ -58,9 +58,14 @@ export interface BuildRootRequest {
   mapped?: MappedBind[];
 }
 
-/** Does this kernel build in the host's toolchain (its suite is the machine's own, or none)? */
+/**
+ * Does this kernel build in the host's toolchain (its suite is the machine's own, or none)?
+ * The machine's own distribution is answered from os-release without apt (`apt-cache policy`
+ * costs over a second, and this is asked by the compilers' runtime input on every Nx hash).
+ */
 export function usesHostToolchain(suite: string | null): boolean {
-  return aptOptionsFor(suite ?? undefined, 'suite').length === 0;
+  if (suite === null || isMachineSuite(suite)) return true;
+  return aptOptionsFor(suite, 'suite').length === 0;
 }
 
 /** What the build root of a request is, without making it: the pins and the store key ("host" for the machine's suite). */

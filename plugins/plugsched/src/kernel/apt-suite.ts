@@ -6,7 +6,7 @@
  * `apt-cache policy`), never written here.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PlugschedError } from '../util/errors';
 import { requireTool } from '../util/run';
@@ -73,6 +73,27 @@ export function privateAptOptions(dir: string): string[] {
 export function hostCodename(): string {
   const r = spawnSync('sh', ['-c', '. /etc/os-release && echo "$VERSION_CODENAME"'], { encoding: 'utf8' });
   return r.stdout.trim();
+}
+
+/** VERSION_CODENAME of an os-release file's text ('' when it has none). Pure. */
+export function osReleaseCodename(text: string): string {
+  const m = /^VERSION_CODENAME=["']?([^"'\s]*)["']?\s*$/m.exec(text);
+  return m ? m[1] : '';
+}
+
+/**
+ * Is `suite` the distribution this machine runs (its os-release codename, or one of that
+ * codename's -security/-updates/-backports suites)? Its installed toolchain is that suite's.
+ * Read from the file, no process: it is asked while Nx hashes targets.
+ */
+export function isMachineSuite(suite: string, osRelease = '/etc/os-release'): boolean {
+  let codename = '';
+  try {
+    codename = osReleaseCodename(readFileSync(osRelease, 'utf8'));
+  } catch {
+    return false;
+  }
+  return codename !== '' && suite.replace(/-(security|updates|backports)$/, '') === codename;
 }
 
 /** Lists newer than this are used as they are. */

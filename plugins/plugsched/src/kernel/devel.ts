@@ -130,9 +130,12 @@ export function develRecipe(cfg: KernelConfig, pkgs: { sha256: string; name: str
 export async function ensureDevel(cfg: KernelConfig, log: Logger = defaultLogger): Promise<DevelTree> {
   for (const [role, what] of [['headers', 'the headers (Debian) or kernel-devel (RPM) package: modules are built against it'], ['debug', 'the package with the debug vmlinux (Debian: linux-image-<release>-dbg; RPM: kernel-debuginfo): the boundary is read from it'], ['image', 'the kernel image package (vmlinuz and config): the VM test boots it']] as const)
     if (!cfg.packages.some((p) => p.role === role)) throw new PlugschedError(`${cfg.file}: field "packages" has no package with role "${role}". List ${what}.`);
-  const pkgs = await ensurePackages(cfg, DEVEL_ROLES, log);
+  // The entry is named by the pinned sha256s; the package files are fetched and verified only to
+  // make a missing entry (the fetch target verifies them on every run). Reading them for an entry
+  // already made cost every step that needs the tree a sha256 of ~320 MB.
+  const pkgs = cfg.packages.filter((p) => DEVEL_ROLES.includes(p.role));
   const recipe = develRecipe(cfg, pkgs);
-  const entry = await materialize(recipe, (dir) => buildDevel(cfg, pkgs, dir, log), log);
+  const entry = await materialize(recipe, async (dir) => buildDevel(cfg, await ensurePackages(cfg, DEVEL_ROLES, log), dir, log), log);
   const root = join(entry, 'root');
   const found = locateDevel(root, cfg.release);
   const systemMap = found.systemMap || 'System.map';

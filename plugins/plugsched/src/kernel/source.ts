@@ -77,9 +77,14 @@ export async function ensureSource(cfg: KernelConfig, log: Logger = defaultLogge
     const kernelVersion = makefileVersion(readFileSync(join(tree, 'Makefile'), 'utf8')) ?? 'unknown';
     return { tree, manifest: { kernel: cfg.id, store: null, tree: '.', kernelVersion, packages: [] } };
   }
-  const [pkg] = await ensurePackages(cfg, ['source'], log);
+  const pkg = cfg.packages.find((p) => p.role === 'source');
+  if (pkg === undefined) throw new PlugschedError(`${cfg.file}: field "packages" has no package with role "source". List the kernel's source package (Debian: linux-source-<line>).`);
   const recipe = sourceRecipe(cfg, pkg);
-  const entry = await materialize(recipe, (dir) => unpackSource(cfg, pkg, dir, log), log);
+  // the package file is fetched and verified only to make a missing entry (see devel.ts)
+  const entry = await materialize(recipe, async (dir) => {
+    const [fetched] = await ensurePackages(cfg, ['source'], log);
+    await unpackSource(cfg, fetched, dir, log);
+  }, log);
   const tree = join(entry, 'tree');
   const kernelVersion = makefileVersion(readFileSync(join(tree, 'Makefile'), 'utf8')) ?? 'unknown';
   return {

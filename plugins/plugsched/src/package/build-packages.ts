@@ -75,7 +75,7 @@ export async function buildPackages(p: PackageInput, s: PackageSources, outDir: 
     const spec = join(top, 'SPECS', `${packageName(p.variant)}.spec`);
     writeFileSync(spec, rpmSpec(p, files));
     log(`build: rpmbuild ${packageName(p.variant)}-${p.version}`);
-    const r = await run('rpmbuild', [
+    const rpmbuild = run('rpmbuild', [
       '-bb', '--target', packageArch(p).rpm,
       '--define', `_topdir ${top}`,
       '--define', `_builddir ${join(top, 'BUILD')}`,
@@ -89,11 +89,10 @@ export async function buildPackages(p: PackageInput, s: PackageSources, outDir: 
       '--noclean',
       spec,
     ], { env });
-    if (r.code !== 0) throw new PlugschedError(`rpmbuild failed for ${packageName(p.variant)}:\n${r.stderr.split('\n').slice(-15).join('\n')}`);
-    const rpms = (readdirSync(join(top, 'RPMS'), { recursive: true }) as string[]).filter((f) => f.endsWith('.rpm'));
-    if (rpms.length !== 1) throw new PlugschedError(`rpmbuild made ${rpms.length} packages for ${packageName(p.variant)}; expected one.`);
+    // awaited below; a staging error before that must not leave its failure unhandled
+    rpmbuild.catch(() => undefined);
 
-    // .deb
+    // .deb, staged while rpmbuild runs
     const droot = join(work, 'deb');
     stage(droot, p, s);
     mkdirSync(join(droot, 'DEBIAN'), { recursive: true });
@@ -104,7 +103,12 @@ export async function buildPackages(p: PackageInput, s: PackageSources, outDir: 
     clampTimes(droot);
     const debName = `${packageName(p.variant)}_${p.version}+${p.release.replace(/[^A-Za-z0-9.+~]/g, '.')}_${packageArch(p).deb}.deb`;
     log(`build: dpkg-deb ${debName}`);
-    const d = await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', droot, join(work, debName)], { env });
+    const dpkgDeb = run('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', droot, join(work, debName)], { env });
+    // the two packers side by side (two cores; each mostly gzip of the module)
+    const [r, d] = await Promise.all([rpmbuild, dpkgDeb]);
+    if (r.code !== 0) throw new PlugschedError(`rpmbuild failed for ${packageName(p.variant)}:\n${r.stderr.split('\n').slice(-15).join('\n')}`);
+    const rpms = (readdirSync(join(top, 'RPMS'), { recursive: true }) as string[]).filter((f) => f.endsWith('.rpm'));
+    if (rpms.length !== 1) throw new PlugschedError(`rpmbuild made ${rpms.length} packages for ${packageName(p.variant)}; expected one.`);
     if (d.code !== 0) throw new PlugschedError(`dpkg-deb failed for ${packageName(p.variant)}:\n${d.stderr.trim()}`);
 
     // publish both atomically into outDir

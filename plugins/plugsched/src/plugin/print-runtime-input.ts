@@ -1,7 +1,7 @@
 /**
  * `node -r @swc-node/register plugins/plugsched/src/plugin/print-runtime-input.ts <kernel-id>`:
  * what a kernel's compile steps depend on beyond files, printed for Nx to hash
- * (a runtime input of collect and module):
+ * (the runtime input of collect; module and build hash the copy collect writes):
  * - the identity of the compilers they invoke (toolchain/toolchain.ts), for the
  *   compiler the kernel's devel manifest (dist/kernels/<id>/devel.json) names;
  *   the targets' dependencies write or restore that manifest before Nx hashes them;
@@ -41,19 +41,30 @@ function collectedLayout(workspaceRoot: string, kernelId: string): string {
   }
 }
 
+/** collect's copy of this input, beside its facts; scheduler-targets.ts names it in module's and build's inputs. */
+export const COMPILE_INPUTS_FILE = 'compile-inputs.txt';
+
+/**
+ * The text this runtime input prints for kernel `kernelId` of the workspace at `workspaceRoot`.
+ * collect also writes it beside its facts (compile-inputs.txt), which module and build hash as a
+ * dependency output instead of running this command again (docs/caching.md).
+ */
+export async function compileInputsText(workspaceRoot: string, kernelId: string): Promise<string> {
+  let out = collectedLayout(workspaceRoot, kernelId);
+  try {
+    out += await compilers(workspaceRoot, kernelId);
+  } catch (e) {
+    out += `compilers: ${message(e)}\n`;
+  }
+  return out;
+}
+
 async function main(kernelId: string | undefined): Promise<void> {
   if (kernelId === undefined || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(kernelId)) {
     process.stdout.write('usage: print-runtime-input.ts <kernel-id>\n');
     return;
   }
-  const root = process.cwd();
-  let out = collectedLayout(root, kernelId);
-  try {
-    out += await compilers(root, kernelId);
-  } catch (e) {
-    out += `compilers: ${message(e)}\n`;
-  }
-  process.stdout.write(out);
+  process.stdout.write(await compileInputsText(process.cwd(), kernelId));
 }
 
 if (require.main === module) void main(process.argv[2]);

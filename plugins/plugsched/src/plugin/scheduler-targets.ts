@@ -1,5 +1,5 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
-import { compileInputsCommand, executorCodeInputs } from './code-inputs';
+import { executorCodeInputs } from './code-inputs';
 
 const PLUGIN = '@plugsched/nx';
 
@@ -24,6 +24,11 @@ function target(step: string, description: string, extra: Partial<TargetConfigur
  */
 export function schedulerProject(projectRoot: string, kernelId: string | null): ProjectConfiguration {
   const name = projectRoot.split('/').pop() as string;
+  // The kernel's compilers (print-runtime-input.ts): the copy its collect wrote, hashed as a
+  // dependency output. Nx runs a runtime input once per task it hashes; collect runs it, and
+  // module and build, which always have that collect among their dependencies, read its text
+  // (print-runtime-input.ts COMPILE_INPUTS_FILE; docs/caching.md).
+  const compilersOfKernel = { dependentTasksOutputFiles: `**/kernels/${kernelId ?? ''}/collect/compile-inputs.txt`, transitive: true };
   return {
     name,
     root: projectRoot,
@@ -53,7 +58,7 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
         inputs: [
           'variant',
           { dependentTasksOutputFiles: '**/src/**/*', transitive: false },
-          ...(kernelId ? [`{workspaceRoot}/kernels/${kernelId}/kernel.yaml`, { runtime: compileInputsCommand(kernelId) }] : []),
+          ...(kernelId ? [`{workspaceRoot}/kernels/${kernelId}/kernel.yaml`, compilersOfKernel] : []),
           // the devel tree it builds against
           { dependentTasksOutputFiles: '**/kernels/*/devel.json', transitive: true },
           ...executorCodeInputs('module'),
@@ -71,7 +76,7 @@ export function schedulerProject(projectRoot: string, kernelId: string | null): 
           { runtime: 'rpmbuild --version' },
           { runtime: 'dpkg-deb --version | head -1' },
           // the guest symbol-resolve it ships is compiled by the guest compiler (toolchain.ts)
-          ...(kernelId ? [{ runtime: compileInputsCommand(kernelId) }] : []),
+          ...(kernelId ? [compilersOfKernel] : []),
           ...executorCodeInputs('build'),
         ],
         outputs: [out('packages')],

@@ -7,7 +7,8 @@
  * plugin code reaches every cache key that depends on it and no other.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseSync } from '@swc/core';
@@ -88,6 +89,53 @@ export function moduleFacts(source: string): ModuleFacts {
   return facts;
 }
 
+/**
+ * Facts of a source text kept on disk between processes, keyed by the text, this file (the code
+ * that reads facts) and the parser's version: every nx command infers the targets again, and
+ * parsing the plugin's sources was a quarter of a second of each. A key names the bytes it was
+ * made from, so an entry cannot be stale; a damaged or missing one is parsed again.
+ */
+const FACTS_DIR = join(tmpdir(), `plugsched-code-facts-${process.getuid?.() ?? 'user'}`);
+let factsSalt: string | undefined;
+
+function salt(): string {
+  if (factsSalt === undefined) {
+    let parser = '';
+    try {
+      parser = (JSON.parse(readFileSync(require.resolve('@swc/core/package.json'), 'utf8')) as { version?: string }).version ?? '';
+    } catch {
+      parser = 'unknown';
+    }
+    factsSalt = createHash('sha256').update(readFileSync(__filename)).update(`\0@swc/core ${parser}\0`).digest('hex');
+  }
+  return factsSalt;
+}
+
+function isFacts(v: unknown): v is ModuleFacts {
+  return isNode(v) && Array.isArray(v.imports) && v.imports.every((x) => typeof x === 'string') && Array.isArray(v.tools) && v.tools.every((x) => typeof x === 'string' && TOOL_DIRS.has(x));
+}
+
+function storedFacts(source: string): ModuleFacts {
+  const key = createHash('sha256').update(salt()).update(source).digest('hex');
+  const file = join(FACTS_DIR, `${key}.json`);
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (isFacts(v)) return v;
+  } catch {
+    // not there yet (or damaged): parse
+  }
+  const facts = moduleFacts(source);
+  try {
+    mkdirSync(FACTS_DIR, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(facts));
+    renameSync(tmp, file);
+  } catch {
+    // a cache only: a read-only or full temporary directory costs the parse next time
+  }
+  return facts;
+}
+
 function cachedFacts(file: string): ModuleFacts {
   const st = statSync(file);
   const stamp = `${st.size}:${st.mtimeMs}`;
@@ -95,7 +143,7 @@ function cachedFacts(file: string): ModuleFacts {
   if (hit?.stamp === stamp) return hit.facts;
   let facts: ModuleFacts = { imports: [], tools: [] };
   try {
-    if (!file.endsWith('.json')) facts = moduleFacts(readFileSync(file, 'utf8'));
+    if (!file.endsWith('.json')) facts = storedFacts(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new Error(`${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
