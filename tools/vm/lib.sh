@@ -45,6 +45,9 @@ workload_start() {
 	# WORKLOAD_PACE (default 1) multiplies the sleep: an emulated guest of another
 	# architecture is several times slower, and a thousand threads waking every
 	# 50 ms there keep both vCPUs in timer interrupts (vm-test sets it).
+	# emptied here, not only by the child's redirection: the waits below must not read the
+	# previous workload's lines before the child has started
+	: > /tmp/spin.log
 	spinners "$1" 600 100 $(( ${2:-50} * ${WORKLOAD_PACE:-1} )) > /tmp/spin.log &
 	WORKLOAD=$!
 	# all threads exist (creating thousands takes a while under emulation), then a moment of

@@ -114,6 +114,7 @@ scenario_soak() {
 	soak_mem idle-before
 	SOAK_MODULES0=$(wc -l < /proc/modules)
 	# the workloads outlive any soak: stopped at the end (SIGTERM)
+	: > /tmp/spin.log
 	spinners "${SOAK_THREADS:-1000}" 1000000 100 $(( 50 * ${WORKLOAD_PACE:-1} )) > /tmp/spin.log &
 	WORKLOAD=$!
 	wait_for_line /tmp/spin.log "spinners: started" 120 1
