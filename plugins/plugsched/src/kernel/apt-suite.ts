@@ -69,10 +69,13 @@ export function privateAptOptions(dir: string): string[] {
   ];
 }
 
-/** The machine's own Debian codename (bookworm), from /etc/os-release. */
-export function hostCodename(): string {
-  const r = spawnSync('sh', ['-c', '. /etc/os-release && echo "$VERSION_CODENAME"'], { encoding: 'utf8' });
-  return r.stdout.trim();
+/** The machine's own Debian codename (bookworm), from /etc/os-release ('' when it names none). */
+export function hostCodename(osRelease = '/etc/os-release'): string {
+  try {
+    return osReleaseCodename(readFileSync(osRelease, 'utf8'));
+  } catch {
+    return '';
+  }
 }
 
 /** VERSION_CODENAME of an os-release file's text ('' when it has none). Pure. */
@@ -87,12 +90,7 @@ export function osReleaseCodename(text: string): string {
  * Read from the file, no process: it is asked while Nx hashes targets.
  */
 export function isMachineSuite(suite: string, osRelease = '/etc/os-release'): boolean {
-  let codename = '';
-  try {
-    codename = osReleaseCodename(readFileSync(osRelease, 'utf8'));
-  } catch {
-    return false;
-  }
+  const codename = hostCodename(osRelease);
   return codename !== '' && suite.replace(/-(security|updates|backports)$/, '') === codename;
 }
 
